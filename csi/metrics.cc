@@ -1,0 +1,41 @@
+#include "csi/metrics.h"
+#include "common/strings.h"
+
+#include <exception>
+
+
+namespace byok::csi {
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  rpc_total_ = &prometheus::BuildCounter()
+                    .Name("csi_rpc_total")
+                    .Help("CSI RPCs handled, by method and gRPC status code")
+                    .Register(*registry_);
+  rpc_seconds_ = &prometheus::BuildHistogram()
+                      .Name("csi_rpc_duration_seconds")
+                      .Help("Time spent handling CSI RPCs, by method")
+                      .Register(*registry_);
+}
+
+void Metrics::ObserveRpc(std::string_view method, std::string_view code, double seconds) {
+  rpc_total_->Add({{"method", std::string(method)}, {"code", std::string(code)}}).Increment();
+  // Storage RPCs range from milliseconds (Probe) to minutes (a LUKS format of a big volume).
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
+  rpc_seconds_->Add({{"method", std::string(method)}}, kBuckets).Observe(seconds);
+}
+
+absl::Status Metrics::Serve(const std::string& address) {
+  std::string bind = address;
+  if (!bind.empty() && bind.front() == ':') bind = StrCat("0.0.0.0", bind);
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(bind, /*num_threads=*/1);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        StrCat("--metrics-address ", address, ": cannot listen: ", e.what()));
+  }
+  exposer_->RegisterCollectable(registry_);
+  return absl::OkStatus();
+}
+
+}  // namespace byok::csi

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs every test of cinder-byok-csi on a Debian bookworm machine, as root:
+#   unit + conformance (ASan+UBSan build), then lab (the real OpenStack of tests/lab).
+# The lab is installed and started in the background while the code compiles.
+#
+# Environment knobs:
+#   BUILD_DIR      build directory (default: build-asan)
+#   LAB_STATE_DIR  lab state (default: .lab in the checkout; purged at the end unless LAB_KEEP=1)
+#   LAB_KEEP=1     leave the lab running afterwards
+#   TEST_LABELS    ctest label regex to run (default: everything)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build=${BUILD_DIR:-$root/build-asan}
+state=${LAB_STATE_DIR:-$root/.lab}
+labels=${TEST_LABELS:-unit|conformance|lab}
+
+log() { printf '== %s %s\n' "$(date +%T)" "$*" >&2; }
+
+tools/install-build-deps.sh
+
+lab_pid=
+needs_lab() { [[ "lab" =~ ^($labels)$ && -x tests/lab/up.sh ]]; }
+if needs_lab; then
+  mkdir -p "$state"
+  log "starting the OpenStack lab in $state (background)"
+  tests/lab/up.sh "$state" >"$state.env" 2>"$state.up.log" &
+  lab_pid=$!
+fi
+cleanup() {
+  if [[ -n "$lab_pid" ]]; then
+    wait "$lab_pid" 2>/dev/null || true
+    if [[ "${LAB_KEEP:-0}" != 1 ]]; then
+      log "stopping the lab"
+      tests/lab/down.sh "$state" --purge >&2 || true
+    fi
+  fi
+}
+trap cleanup EXIT
+
+log "configure + build ($build)"
+cmake -S . -B "$build" -G Ninja -DBYOK_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+status=0
+log "unit + conformance tests"
+ctest --test-dir "$build" -L "^(unit|conformance)$" --output-on-failure -j2 || status=1
+
+if needs_lab; then
+  log "waiting for the lab"
+  if ! wait "$lab_pid"; then
+    lab_pid=
+    cat "$state.up.log" >&2
+    log "the lab failed to start"
+    exit 1
+  fi
+  lab_pid=
+  trap '[[ "${LAB_KEEP:-0}" == 1 ]] || tests/lab/down.sh "$state" --purge >&2 || true' EXIT
+  tail -n 5 "$state.up.log" >&2
+  set -a
+  # shellcheck disable=SC1090
+  . "$state.env"
+  set +a
+  log "lab tests"
+  ctest --test-dir "$build" -L "^lab$" --output-on-failure || status=1
+fi
+exit "$status"
