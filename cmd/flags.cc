@@ -23,6 +23,10 @@ ABSL_FLAG(std::string, metrics_address, "",
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "On SIGTERM/SIGINT, how long calls in flight may take to finish");
 
+ABSL_FLAG(std::string, cluster, "kubernetes",
+          "Cluster ID recorded in the metadata of every volume and snapshot (as "
+          "cinder-csi-plugin's --cluster), so clusters sharing a project can be told apart");
+
 namespace byok {
 namespace {
 
@@ -87,6 +91,8 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   if (options.verbosity < 0) return absl::InvalidArgumentError("--v must be 0 or more");
   options.metrics_address = absl::GetFlag(FLAGS_metrics_address);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.cluster = absl::GetFlag(FLAGS_cluster);
+  if (options.cluster.empty()) return absl::InvalidArgumentError("--cluster must not be empty");
   if (options.shutdown_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown-grace must not be negative");
   }

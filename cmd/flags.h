@@ -15,6 +15,7 @@ ABSL_DECLARE_FLAG(std::string, log_format);
 ABSL_DECLARE_FLAG(int, v);
 ABSL_DECLARE_FLAG(std::string, metrics_address);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
+ABSL_DECLARE_FLAG(std::string, cluster);
 
 namespace byok {
 
@@ -31,6 +32,7 @@ struct Options {
   int verbosity = 0;
   std::string metrics_address;
   absl::Duration shutdown_grace;
+  std::string cluster;
 };
 
 // Parses argv (exits on --help) and validates flag values; errors name the flag.

@@ -8,14 +8,17 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "cloud/openstack_cloud_access.h"
 #include "cmd/flags.h"
 #include "cmd/signals.h"
 #include "common/log.h"
+#include "controller/controller_service.h"
 #include "csi/identity_service.h"
 #include "csi/metrics.h"
 #include "csi/readiness.h"
 #include "csi/server.h"
 #include "csi/version.h"
+#include "openstack/cloud_config.h"
 
 namespace byok {
 namespace {
@@ -26,6 +29,11 @@ void HardenProcess() {
   rlimit no_core{0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int Fail(std::string_view what, const absl::Status& status) {
+  log::Error(what, {{"error", std::string(status.message())}});
+  return 1;
 }
 
 int Run(int argc, char** argv) {
@@ -41,24 +49,47 @@ int Run(int argc, char** argv) {
                          {"version", kDriverVersion},
                          {"mode", absl::GetFlag(FLAGS_mode)}});
 
+  // Both services talk to OpenStack: the controller to create and attach, the node to read
+  // the encryption descriptor and the tenant's key.
+  std::vector<std::string> warnings;
+  auto config = openstack::LoadCloudConfigFile(options->cloud_config, &warnings);
+  if (!config.ok()) return Fail("cannot load --cloud-config", config.status());
+  for (const std::string& w : warnings) log::Warning("cloud.conf", {{"warning", w}});
+  std::string byok_microversion = config->block_storage.cinder_microversion_byok;
+
   csi::Metrics metrics;
   if (!options->metrics_address.empty()) {
     if (absl::Status s = metrics.Serve(options->metrics_address); !s.ok()) {
-      log::Error("cannot start", {{"error", std::string(s.message())}});
-      return 1;
+      return Fail("cannot start", s);
     }
   }
+  auto stats = std::make_shared<openstack::HttpStats>();
+  auto cloud = cloud::OpenStackCloudAccess::Create(*std::move(config), stats);
+  if (!cloud.ok()) return Fail("cannot set up the OpenStack clients", cloud.status());
 
-  auto readiness = std::make_unique<csi::Readiness>();
+  std::unique_ptr<csi::Readiness> readiness;
+  std::unique_ptr<controller::ControllerService> controller;
+  std::vector<grpc::Service*> services;
+  if (options->runs_controller()) {
+    // Not ready while the driver cannot authenticate; Probe reads the cached result.
+    cloud::CloudAccess* access = cloud->get();
+    readiness = std::make_unique<csi::Readiness>(
+        [access] { return access->CheckDriverIdentity(absl::Now() + absl::Seconds(10)); },
+        absl::Seconds(5), absl::Seconds(60));
+    controller::ControllerOptions controller_options;
+    controller_options.cluster_id = options->cluster;
+    if (!byok_microversion.empty()) controller_options.byok_microversion = byok_microversion;
+    controller = std::make_unique<controller::ControllerService>(access, controller_options);
+    services.push_back(controller.get());
+  } else {
+    readiness = std::make_unique<csi::Readiness>();
+  }
   csi::IdentityService identity(options->runs_controller(), readiness.get());
-  std::vector<grpc::Service*> services = {&identity};
+  services.push_back(&identity);
 
   absl::StatusOr<std::unique_ptr<csi::Server>> server =
       csi::Server::Start({.endpoint = options->endpoint, .metrics = &metrics}, services);
-  if (!server.ok()) {
-    log::Error("cannot start", {{"error", std::string(server.status().message())}});
-    return 1;
-  }
+  if (!server.ok()) return Fail("cannot start", server.status());
   std::thread waiter([&] {
     int signal = WaitForTerminationSignal();
     log::Info("signal received", {{"signal", std::to_string(signal)}});

@@ -44,6 +44,19 @@ int WaitFor(pid_t pid, absl::Duration timeout) {
   return -1;
 }
 
+// Unless `args` name a cloud.conf, adds one for a cloud nobody answers for: enough for
+// everything that must work without a cloud.
+void AddUnreachableCloudConfig(const std::string& dir, std::vector<std::string>* args) {
+  for (const std::string& a : *args) {
+    if (StartsWith(a, "--cloud-config")) return;
+  }
+  std::string config = dir + "/cloud.conf";
+  std::ofstream(config) << "[Global]\nauth-url=http://127.0.0.1:9/v3\nusername=csi\n"
+                           "password=unused\nuser-domain-name=Default\n"
+                           "tenant-name=none\ndomain-name=Default\n";
+  args->push_back("--cloud-config=" + config);
+}
+
 }  // namespace
 
 std::string PluginBinary() {
@@ -60,6 +73,7 @@ absl::StatusOr<std::unique_ptr<PluginProcess>> PluginProcess::Start(std::vector<
   process->socket_path_ = templ + "/csi.sock";
   process->endpoint_ = "unix://" + process->socket_path_;
   process->log_path_ = templ + "/plugin.log";
+  AddUnreachableCloudConfig(templ, &args);
   args.insert(args.begin(), PluginBinary());
   args.push_back("--endpoint=" + process->endpoint_);
   process->pid_ = Spawn(args, process->log_path_);
@@ -119,6 +133,7 @@ RunResult RunPlugin(const std::vector<std::string>& args, absl::Duration timeout
   mkdtemp(templ.data());
   std::string log_path = templ + "/out.log";
   std::vector<std::string> full = args;
+  AddUnreachableCloudConfig(templ, &full);
   full.insert(full.begin(), PluginBinary());
   pid_t pid = Spawn(full, log_path);
   RunResult result;

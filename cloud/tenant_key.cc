@@ -1,0 +1,78 @@
+// FetchTenantKey: the pre-flight checks on a tenant's Barbican key, with messages written
+// for the tenant who has to fix them.
+#include "cloud/cloud_access.h"
+#include "common/strings.h"
+#include "envelope/key_wrap.h"
+
+namespace byok::cloud {
+
+absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::string& key_ref,
+                                           absl::Time deadline) {
+  openstack::CallOptions call;
+  call.deadline = deadline;
+  auto id = openstack::barbican::ParseSecretRef(key_ref);
+  if (!id.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("Secret key ", kSecretKeyId, " \"", key_ref,
+               "\" is neither a Barbican secret UUID nor a secret href"));
+  }
+  auto meta = clients.barbican->GetSecret(call, *id);
+  if (!meta.ok()) {
+    if (absl::IsNotFound(meta.status())) {
+      return absl::InvalidArgumentError(
+          StrCat("Barbican key ", *id, " (Secret key ", kSecretKeyId,
+                 ") does not exist or has expired"));
+    }
+    if (absl::IsPermissionDenied(meta.status()) || absl::IsUnauthenticated(meta.status())) {
+      return absl::PermissionDeniedError(StrCat(
+          clients.identity, " may not read Barbican key ", *id,
+          clients.tenant ? "; check that the application credential's project owns the key"
+                         : "; the key's owner must grant the driver's user a read ACL "
+                           "(openstack acl user add --operation-type read ...) or put "
+                           "tenant credentials in the Secret"));
+    }
+    return meta.status();
+  }
+  std::vector<std::string> problems;
+  if (meta->secret_type != "symmetric") {
+    problems.push_back(StrCat("secret_type is \"", meta->secret_type, "\", not \"symmetric\""));
+  }
+  if (ToLower(meta->algorithm) != "aes") {
+    problems.push_back(StrCat("algorithm is \"", meta->algorithm, "\", not \"aes\""));
+  }
+  if (meta->bit_length != 256) {
+    problems.push_back(StrCat("bit_length is ", meta->bit_length, ", not 256"));
+  }
+  std::string content_type = meta->DefaultContentType();
+  if (content_type != "application/octet-stream") {
+    problems.push_back(StrCat("payload content type is \"", content_type,
+                              "\", not \"application/octet-stream\""));
+  }
+  if (!meta->status.empty() && meta->status != "ACTIVE") {
+    problems.push_back(StrCat("status is ", meta->status, ", not ACTIVE"));
+  }
+  if (!problems.empty()) {
+    std::string joined;
+    for (const std::string& p : problems) StrAppend(&joined, joined.empty() ? "" : "; ", p);
+    return absl::InvalidArgumentError(
+        StrCat("Barbican key ", *id, " cannot be a volume key: ", joined,
+               " (store it with --secret-type symmetric --algorithm aes --bit-length 256 "
+               "--payload-content-type application/octet-stream)"));
+  }
+  auto payload = clients.barbican->GetPayload(call, *id);
+  if (!payload.ok()) {
+    if (absl::IsPermissionDenied(payload.status())) {
+      return absl::PermissionDeniedError(
+          StrCat(clients.identity, " may read Barbican key ", *id,
+                 "'s metadata but not its payload; grant a read ACL on the secret"));
+    }
+    return payload.status();
+  }
+  if (payload->size() != envelope::kKekBytes) {
+    return absl::InvalidArgumentError(StrCat("Barbican key ", *id, " payload has ",
+                                             payload->size(), " bytes; a 256-bit key has 32"));
+  }
+  return payload;
+}
+
+}  // namespace byok::cloud

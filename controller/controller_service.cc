@@ -1,0 +1,113 @@
+// ControllerService: the gRPC surface. Each method derives the deadline and converts the
+// absl::Status of its Do* body in one place (csi::ToGrpcStatus).
+#include "controller/controller_service.h"
+
+#include "csi/grpc_status.h"
+
+namespace byok::controller {
+
+using ::csi::v1::ControllerServiceCapability;
+
+absl::Time ControllerService::DeadlineOf(const grpc::ServerContext* context) const {
+  auto deadline = context->deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return absl::Now() + options_.default_timeout;
+  }
+  absl::Time d = absl::FromChrono(deadline);
+  // Never hand OpenStack an infinite or absurd wait because a client set a huge deadline.
+  return std::min(d, absl::Now() + absl::Hours(1));
+}
+
+grpc::Status ControllerService::CreateVolume(grpc::ServerContext* context,
+                                             const ::csi::v1::CreateVolumeRequest* request,
+                                             ::csi::v1::CreateVolumeResponse* response) {
+  return csi::ToGrpcStatus(DoCreateVolume(DeadlineOf(context), *request, response));
+}
+
+grpc::Status ControllerService::DeleteVolume(grpc::ServerContext* context,
+                                             const ::csi::v1::DeleteVolumeRequest* request,
+                                             ::csi::v1::DeleteVolumeResponse*) {
+  return csi::ToGrpcStatus(DoDeleteVolume(DeadlineOf(context), *request));
+}
+
+grpc::Status ControllerService::ControllerPublishVolume(
+    grpc::ServerContext* context, const ::csi::v1::ControllerPublishVolumeRequest* request,
+    ::csi::v1::ControllerPublishVolumeResponse* response) {
+  return csi::ToGrpcStatus(DoPublish(DeadlineOf(context), *request, response));
+}
+
+grpc::Status ControllerService::ControllerUnpublishVolume(
+    grpc::ServerContext* context, const ::csi::v1::ControllerUnpublishVolumeRequest* request,
+    ::csi::v1::ControllerUnpublishVolumeResponse*) {
+  return csi::ToGrpcStatus(DoUnpublish(DeadlineOf(context), *request));
+}
+
+grpc::Status ControllerService::ValidateVolumeCapabilities(
+    grpc::ServerContext* context, const ::csi::v1::ValidateVolumeCapabilitiesRequest* request,
+    ::csi::v1::ValidateVolumeCapabilitiesResponse* response) {
+  return csi::ToGrpcStatus(DoValidate(DeadlineOf(context), *request, response));
+}
+
+grpc::Status ControllerService::ListVolumes(grpc::ServerContext* context,
+                                            const ::csi::v1::ListVolumesRequest* request,
+                                            ::csi::v1::ListVolumesResponse* response) {
+  return csi::ToGrpcStatus(DoListVolumes(DeadlineOf(context), *request, response));
+}
+
+grpc::Status ControllerService::GetCapacity(grpc::ServerContext* context,
+                                            const ::csi::v1::GetCapacityRequest* request,
+                                            ::csi::v1::GetCapacityResponse* response) {
+  return csi::ToGrpcStatus(DoGetCapacity(DeadlineOf(context), *request, response));
+}
+
+grpc::Status ControllerService::ControllerGetCapabilities(
+    grpc::ServerContext*, const ::csi::v1::ControllerGetCapabilitiesRequest*,
+    ::csi::v1::ControllerGetCapabilitiesResponse* response) {
+  for (auto type : {ControllerServiceCapability::RPC::CREATE_DELETE_VOLUME,
+                    ControllerServiceCapability::RPC::PUBLISH_UNPUBLISH_VOLUME,
+                    ControllerServiceCapability::RPC::LIST_VOLUMES,
+                    ControllerServiceCapability::RPC::GET_CAPACITY,
+                    ControllerServiceCapability::RPC::CREATE_DELETE_SNAPSHOT,
+                    ControllerServiceCapability::RPC::LIST_SNAPSHOTS,
+                    ControllerServiceCapability::RPC::CLONE_VOLUME,
+                    ControllerServiceCapability::RPC::EXPAND_VOLUME,
+                    ControllerServiceCapability::RPC::LIST_VOLUMES_PUBLISHED_NODES,
+                    ControllerServiceCapability::RPC::VOLUME_CONDITION,
+                    ControllerServiceCapability::RPC::GET_VOLUME,
+                    ControllerServiceCapability::RPC::SINGLE_NODE_MULTI_WRITER}) {
+    response->add_capabilities()->mutable_rpc()->set_type(type);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::CreateSnapshot(grpc::ServerContext* context,
+                                               const ::csi::v1::CreateSnapshotRequest* request,
+                                               ::csi::v1::CreateSnapshotResponse* response) {
+  return csi::ToGrpcStatus(DoCreateSnapshot(DeadlineOf(context), *request, response));
+}
+
+grpc::Status ControllerService::DeleteSnapshot(grpc::ServerContext* context,
+                                               const ::csi::v1::DeleteSnapshotRequest* request,
+                                               ::csi::v1::DeleteSnapshotResponse*) {
+  return csi::ToGrpcStatus(DoDeleteSnapshot(DeadlineOf(context), *request));
+}
+
+grpc::Status ControllerService::ListSnapshots(grpc::ServerContext* context,
+                                              const ::csi::v1::ListSnapshotsRequest* request,
+                                              ::csi::v1::ListSnapshotsResponse* response) {
+  return csi::ToGrpcStatus(DoListSnapshots(DeadlineOf(context), *request, response));
+}
+
+grpc::Status ControllerService::ControllerExpandVolume(
+    grpc::ServerContext* context, const ::csi::v1::ControllerExpandVolumeRequest* request,
+    ::csi::v1::ControllerExpandVolumeResponse* response) {
+  return csi::ToGrpcStatus(DoExpand(DeadlineOf(context), *request, response));
+}
+
+grpc::Status ControllerService::ControllerGetVolume(
+    grpc::ServerContext* context, const ::csi::v1::ControllerGetVolumeRequest* request,
+    ::csi::v1::ControllerGetVolumeResponse* response) {
+  return csi::ToGrpcStatus(DoGetVolume(DeadlineOf(context), *request, response));
+}
+
+}  // namespace byok::controller

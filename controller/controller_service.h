@@ -1,0 +1,114 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cloud/cloud_access.h"
+#include "csi/csi.grpc.pb.h"
+#include "csi/inflight.h"
+#include "envelope/descriptor.h"
+
+namespace byok::controller {
+
+struct ControllerOptions {
+  // Recorded on every volume (metadata "cinder.csi.openstack.org/cluster") so operators can
+  // tell clusters apart in a shared project.
+  std::string cluster_id = "kubernetes";
+  // The Cinder microversion that accepts encryption_key_id on create (byok-for-cinder).
+  std::string byok_microversion = "3.71";
+  // Used when the caller sets no deadline.
+  absl::Duration default_timeout = absl::Minutes(2);
+};
+
+// Topology key of the availability zone, shared with the node's NodeGetInfo.
+inline constexpr char kTopologyZoneKey[] = "topology.cinder.csi.openstack.org/zone";
+// Metadata keys (besides the encryption descriptor of envelope/descriptor.h).
+inline constexpr char kMetaCluster[] = "cinder.csi.openstack.org/cluster";
+inline constexpr char kMetaCreatedFor[] = "byok.cinder.csi.openstack.org/csi-name";
+
+// The CSI Controller service on Cinder and Nova. Every RPC validates its request before
+// touching the cloud, takes a per-volume in-flight guard (a concurrent call for the same
+// volume gets ABORTED), and is idempotent, so a sidecar may retry it after any failure or a
+// crash of this process.
+class ControllerService final : public ::csi::v1::Controller::Service {
+ public:
+  ControllerService(cloud::CloudAccess* cloud, ControllerOptions options)
+      : cloud_(cloud), options_(std::move(options)) {}
+
+  grpc::Status CreateVolume(grpc::ServerContext* context,
+                            const ::csi::v1::CreateVolumeRequest* request,
+                            ::csi::v1::CreateVolumeResponse* response) override;
+  grpc::Status DeleteVolume(grpc::ServerContext* context,
+                            const ::csi::v1::DeleteVolumeRequest* request,
+                            ::csi::v1::DeleteVolumeResponse* response) override;
+  grpc::Status ControllerPublishVolume(grpc::ServerContext* context,
+                                       const ::csi::v1::ControllerPublishVolumeRequest* request,
+                                       ::csi::v1::ControllerPublishVolumeResponse* response) override;
+  grpc::Status ControllerUnpublishVolume(
+      grpc::ServerContext* context, const ::csi::v1::ControllerUnpublishVolumeRequest* request,
+      ::csi::v1::ControllerUnpublishVolumeResponse* response) override;
+  grpc::Status ValidateVolumeCapabilities(
+      grpc::ServerContext* context, const ::csi::v1::ValidateVolumeCapabilitiesRequest* request,
+      ::csi::v1::ValidateVolumeCapabilitiesResponse* response) override;
+  grpc::Status ListVolumes(grpc::ServerContext* context,
+                           const ::csi::v1::ListVolumesRequest* request,
+                           ::csi::v1::ListVolumesResponse* response) override;
+  grpc::Status GetCapacity(grpc::ServerContext* context,
+                           const ::csi::v1::GetCapacityRequest* request,
+                           ::csi::v1::GetCapacityResponse* response) override;
+  grpc::Status ControllerGetCapabilities(
+      grpc::ServerContext* context, const ::csi::v1::ControllerGetCapabilitiesRequest* request,
+      ::csi::v1::ControllerGetCapabilitiesResponse* response) override;
+  grpc::Status CreateSnapshot(grpc::ServerContext* context,
+                              const ::csi::v1::CreateSnapshotRequest* request,
+                              ::csi::v1::CreateSnapshotResponse* response) override;
+  grpc::Status DeleteSnapshot(grpc::ServerContext* context,
+                              const ::csi::v1::DeleteSnapshotRequest* request,
+                              ::csi::v1::DeleteSnapshotResponse* response) override;
+  grpc::Status ListSnapshots(grpc::ServerContext* context,
+                             const ::csi::v1::ListSnapshotsRequest* request,
+                             ::csi::v1::ListSnapshotsResponse* response) override;
+  grpc::Status ControllerExpandVolume(grpc::ServerContext* context,
+                                      const ::csi::v1::ControllerExpandVolumeRequest* request,
+                                      ::csi::v1::ControllerExpandVolumeResponse* response) override;
+  grpc::Status ControllerGetVolume(grpc::ServerContext* context,
+                                   const ::csi::v1::ControllerGetVolumeRequest* request,
+                                   ::csi::v1::ControllerGetVolumeResponse* response) override;
+
+ private:
+  // The absl-typed bodies; the public methods convert with csi::ToGrpcStatus.
+  absl::Status DoCreateVolume(absl::Time deadline, const ::csi::v1::CreateVolumeRequest& request,
+                              ::csi::v1::CreateVolumeResponse* response);
+  absl::Status DoDeleteVolume(absl::Time deadline, const ::csi::v1::DeleteVolumeRequest& request);
+  absl::Status DoPublish(absl::Time deadline,
+                         const ::csi::v1::ControllerPublishVolumeRequest& request,
+                         ::csi::v1::ControllerPublishVolumeResponse* response);
+  absl::Status DoUnpublish(absl::Time deadline,
+                           const ::csi::v1::ControllerUnpublishVolumeRequest& request);
+  absl::Status DoCreateSnapshot(absl::Time deadline,
+                                const ::csi::v1::CreateSnapshotRequest& request,
+                                ::csi::v1::CreateSnapshotResponse* response);
+  absl::Status DoDeleteSnapshot(absl::Time deadline,
+                                const ::csi::v1::DeleteSnapshotRequest& request);
+  absl::Status DoListSnapshots(absl::Time deadline, const ::csi::v1::ListSnapshotsRequest& request,
+                               ::csi::v1::ListSnapshotsResponse* response);
+  absl::Status DoExpand(absl::Time deadline, const ::csi::v1::ControllerExpandVolumeRequest& request,
+                        ::csi::v1::ControllerExpandVolumeResponse* response);
+  absl::Status DoListVolumes(absl::Time deadline, const ::csi::v1::ListVolumesRequest& request,
+                             ::csi::v1::ListVolumesResponse* response);
+  absl::Status DoGetVolume(absl::Time deadline, const ::csi::v1::ControllerGetVolumeRequest& request,
+                           ::csi::v1::ControllerGetVolumeResponse* response);
+  absl::Status DoValidate(absl::Time deadline,
+                          const ::csi::v1::ValidateVolumeCapabilitiesRequest& request,
+                          ::csi::v1::ValidateVolumeCapabilitiesResponse* response);
+  absl::Status DoGetCapacity(absl::Time deadline, const ::csi::v1::GetCapacityRequest& request,
+                             ::csi::v1::GetCapacityResponse* response);
+
+  absl::Time DeadlineOf(const grpc::ServerContext* context) const;
+
+  cloud::CloudAccess* cloud_;
+  ControllerOptions options_;
+  csi::InflightTracker inflight_;
+};
+
+}  // namespace byok::controller

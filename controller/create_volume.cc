@@ -1,0 +1,390 @@
+// CreateVolume: BYOK volumes in envelope or cinder mode, plain volumes, clones and restores.
+#include "common/log.h"
+#include "common/strings.h"
+#include "controller/capacity.h"
+#include "controller/controller_service.h"
+#include "controller/parameters.h"
+#include "controller/volume_capabilities.h"
+#include "controller/wait.h"
+#include "envelope/key_wrap.h"
+
+namespace byok::controller {
+
+using envelope::Descriptor;
+using envelope::Mode;
+using openstack::CallOptions;
+
+namespace {
+
+CallOptions Call(absl::Time deadline) {
+  CallOptions call;
+  call.deadline = deadline;
+  return call;
+}
+
+// The encryption of a clone or restore source, and the CSI name its DEK is bound to.
+struct Source {
+  std::string snapshot_id;
+  std::string volume_id;
+  int64_t size_gib = 0;
+  Descriptor descriptor;
+  std::string csi_name;
+};
+
+absl::StatusOr<Source> LoadSource(openstack::CinderClient& cinder,
+                                  const ::csi::v1::VolumeContentSource& content,
+                                  absl::Time deadline) {
+  Source source;
+  std::map<std::string, std::string> metadata;
+  if (content.has_snapshot()) {
+    source.snapshot_id = content.snapshot().snapshot_id();
+    if (source.snapshot_id.empty()) {
+      return absl::InvalidArgumentError("volume_content_source.snapshot.snapshot_id is empty");
+    }
+    auto snapshot = cinder.GetSnapshot(Call(deadline), source.snapshot_id);
+    if (!snapshot.ok()) {
+      if (absl::IsNotFound(snapshot.status())) {
+        return absl::NotFoundError(StrCat("source snapshot ", source.snapshot_id, " not found"));
+      }
+      return snapshot.status();
+    }
+    if (snapshot->status != "available") {
+      return absl::UnavailableError(
+          StrCat("source snapshot ", source.snapshot_id, " is ", snapshot->status));
+    }
+    source.size_gib = snapshot->size_gib;
+    metadata = snapshot->metadata;
+  } else if (content.has_volume()) {
+    source.volume_id = content.volume().volume_id();
+    if (source.volume_id.empty()) {
+      return absl::InvalidArgumentError("volume_content_source.volume.volume_id is empty");
+    }
+    auto volume = cinder.GetVolume(Call(deadline), source.volume_id);
+    if (!volume.ok()) {
+      if (absl::IsNotFound(volume.status())) {
+        return absl::NotFoundError(StrCat("source volume ", source.volume_id, " not found"));
+      }
+      return volume.status();
+    }
+    source.size_gib = volume->size_gib;
+    metadata = volume->metadata;
+  } else {
+    return absl::InvalidArgumentError("volume_content_source names neither a snapshot nor a volume");
+  }
+  auto descriptor = envelope::FromMetadata(metadata);
+  if (!descriptor.ok()) return descriptor.status();
+  source.descriptor = *std::move(descriptor);
+  if (auto it = metadata.find(kMetaCreatedFor); it != metadata.end()) source.csi_name = it->second;
+  return source;
+}
+
+std::string ZoneFrom(const VolumeSpec& spec, const ::csi::v1::CreateVolumeRequest& request) {
+  if (!spec.availability.empty()) return spec.availability;
+  const auto& req = request.accessibility_requirements();
+  for (const auto* list : {&req.preferred(), &req.requisite()}) {
+    for (const auto& topology : *list) {
+      auto it = topology.segments().find(kTopologyZoneKey);
+      if (it != topology.segments().end()) return it->second;
+    }
+  }
+  return "";
+}
+
+// Why a volume in status error failed, from Cinder's user messages, for the caller.
+std::string FaultOf(openstack::CinderClient& cinder, const std::string& id) {
+  auto messages = cinder.ListMessages(Call(absl::Now() + absl::Seconds(10)), id);
+  if (!messages.ok() || messages->empty()) return "no reason recorded by Cinder";
+  return messages->back().user_message;
+}
+
+// Deletes a volume this call created and cannot hand out, on a fresh deadline: the caller's
+// may be spent, and leaving it would orphan a volume (and, in cinder mode, a key clone).
+void DeleteCreated(openstack::CinderClient& cinder, const std::string& id, std::string_view why) {
+  absl::Time deadline = absl::Now() + absl::Seconds(60);
+  log::Warning("deleting volume created by this call", {{"volume", id}, {"reason", std::string(why)}});
+  auto volume = WaitForVolume(cinder, id, {"available", "error"}, deadline);
+  absl::Status deleted = cinder.DeleteVolume(Call(deadline), id);
+  if (!deleted.ok() && !absl::IsNotFound(deleted)) {
+    log::Error("could not delete volume; it must be removed by hand",
+               {{"volume", id}, {"error", std::string(deleted.message())}});
+  }
+}
+
+// cinder mode: Cinder stores a clone of the tenant's key. The clone must hold the very same
+// bytes, or the volume would be bound to a key the tenant does not control.
+absl::Status VerifyCinderKey(const cloud::Clients& clients, const std::string& volume_id,
+                             const SecureBytes& tenant_key, absl::Time deadline) {
+  auto encryption = clients.cinder->GetVolumeEncryption(Call(deadline), volume_id);
+  if (!encryption.ok()) return encryption.status();
+  if (!encryption->encrypted()) {
+    return absl::InternalError(StrCat("Cinder created volume ", volume_id,
+                                      " without encryption; is the volume type encrypted?"));
+  }
+  auto payload = clients.barbican->GetPayload(Call(deadline), encryption->encryption_key_id);
+  if (!payload.ok()) return payload.status();
+  if (!payload->ConstantTimeEquals(tenant_key)) {
+    return absl::InternalError(StrCat(
+        "Cinder bound volume ", volume_id, " to key ", encryption->encryption_key_id,
+        " whose bytes differ from the tenant's key; the volume was deleted. Does this Cinder "
+        "really implement encryption_key_id on create (byok-for-cinder)?"));
+  }
+  return absl::OkStatus();
+}
+
+// Whether an existing volume of the same name is the one this request would create.
+absl::Status CheckCompatible(const openstack::Volume& volume, const VolumeSpec& spec,
+                             const std::string& key_id, const Source* source,
+                             const ::csi::v1::CreateVolumeRequest& request) {
+  auto mismatch = [&](std::string_view what) {
+    return absl::AlreadyExistsError(StrCat("volume ", request.name(), " already exists (",
+                                           volume.id, ") with a different ", what));
+  };
+  auto created_for = volume.metadata.find(kMetaCreatedFor);
+  if (created_for == volume.metadata.end() || created_for->second != request.name()) {
+    return absl::AlreadyExistsError(StrCat("a Cinder volume named ", request.name(),
+                                           " exists that this driver did not create (",
+                                           volume.id, ")"));
+  }
+  if (!SizeFits(volume.size_gib, request.capacity_range())) return mismatch("size");
+  auto descriptor = envelope::FromMetadata(volume.metadata);
+  if (!descriptor.ok() || descriptor->mode != spec.mode) return mismatch("encryption mode");
+  if (spec.mode != Mode::kNone && descriptor->key_id != key_id) return mismatch("key");
+  std::string want_snapshot = source ? source->snapshot_id : "";
+  std::string want_volume = source ? source->volume_id : "";
+  if (volume.snapshot_id != want_snapshot || volume.source_volid != want_volume) {
+    return mismatch("content source");
+  }
+  return absl::OkStatus();
+}
+
+void FillResponse(const openstack::Volume& volume, const VolumeSpec& spec,
+                  const ::csi::v1::CreateVolumeRequest& request,
+                  ::csi::v1::CreateVolumeResponse* response) {
+  auto* out = response->mutable_volume();
+  out->set_volume_id(volume.id);
+  out->set_capacity_bytes(volume.size_gib * kGiB);
+  // A hint for humans and the node; the node reads the truth from Cinder.
+  (*out->mutable_volume_context())["encryption"] = std::string(envelope::ModeName(spec.mode));
+  if (!volume.availability_zone.empty()) {
+    (*out->add_accessible_topology()->mutable_segments())[kTopologyZoneKey] =
+        volume.availability_zone;
+  }
+  if (request.has_volume_content_source()) {
+    *out->mutable_content_source() = request.volume_content_source();
+  }
+}
+
+}  // namespace
+
+absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
+                                               const ::csi::v1::CreateVolumeRequest& request,
+                                               ::csi::v1::CreateVolumeResponse* response) {
+  // 1. Validate everything that needs no cloud.
+  if (request.name().empty()) return absl::InvalidArgumentError("name is required");
+  if (absl::Status s = CheckCapabilities(request.volume_capabilities()); !s.ok()) return s;
+  auto size_gib = SizeGiBFor(request.capacity_range());
+  if (!size_gib.ok()) return size_gib.status();
+  auto spec = ParseVolumeSpec({request.parameters().begin(), request.parameters().end()},
+                              {request.secrets().begin(), request.secrets().end()});
+  if (!spec.ok()) return spec.status();
+
+  auto guard = inflight_.TryAcquire(StrCat("create/", request.name()));
+  if (!guard) {
+    return absl::AbortedError(StrCat("a CreateVolume for ", request.name(), " is in progress"));
+  }
+  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
+  if (!clients.ok()) return clients.status();
+  openstack::CinderClient& cinder = *clients->cinder;
+
+  // 2. Pre-flight against the cloud, before anything is created.
+  std::optional<Source> source;
+  if (request.has_volume_content_source()) {
+    auto loaded = LoadSource(cinder, request.volume_content_source(), deadline);
+    if (!loaded.ok()) return loaded.status();
+    source = *std::move(loaded);
+    if (source->descriptor.mode != spec->mode) {
+      return absl::InvalidArgumentError(StrCat(
+          "the source is ", envelope::ModeName(source->descriptor.mode),
+          "-encrypted but the StorageClass asks for encryption=", envelope::ModeName(spec->mode),
+          "; clones and restores keep the source's encryption"));
+    }
+    if (*size_gib < source->size_gib) {
+      if (request.capacity_range().required_bytes() == 0) {
+        *size_gib = source->size_gib;
+      } else {
+        return absl::OutOfRangeError(StrCat("requested ", *size_gib, " GiB is smaller than the ",
+                                            source->size_gib, " GiB source"));
+      }
+    }
+  }
+  std::string key_id;
+  SecureBytes key;
+  if (spec->mode != Mode::kNone) {
+    auto id = openstack::barbican::ParseSecretRef(spec->key_ref);
+    if (!id.ok()) {
+      return absl::InvalidArgumentError(StrCat("Secret key ", cloud::kSecretKeyId, " \"",
+                                               spec->key_ref,
+                                               "\" is neither a Barbican secret UUID nor a href"));
+    }
+    key_id = *id;
+    auto fetched = cloud::FetchTenantKey(*clients, key_id, deadline);
+    if (!fetched.ok()) return fetched.status();
+    key = *std::move(fetched);
+  }
+  if (spec->mode == Mode::kCinder) {
+    if (source && source->descriptor.key_id != key_id) {
+      return absl::InvalidArgumentError(StrCat(
+          "in cinder mode a clone or restore keeps the source's key ", source->descriptor.key_id,
+          ", but the Secret names key ", key_id));
+    }
+    auto version = cinder.GetApiVersion(Call(deadline));
+    if (!version.ok()) return version.status();
+    if (!version->Supports(options_.byok_microversion)) {
+      return absl::FailedPreconditionError(StrCat(
+          "encryption=cinder needs Cinder API microversion ", options_.byok_microversion,
+          " (encryption_key_id on volume create, byok-for-cinder), but this Cinder offers up to ",
+          version->max_version, "; use encryption=envelope, which works on any Cinder"));
+    }
+  }
+
+  // 3. Idempotency: Cinder has no request token, so the CSI name (plus our tag) finds a volume
+  //    an earlier attempt created.
+  openstack::ListRequest by_name;
+  by_name.name = request.name();
+  auto existing = cinder.ListVolumes(Call(deadline), by_name);
+  if (!existing.ok()) return existing.status();
+  for (const openstack::Volume& volume : existing->volumes) {
+    if (absl::Status s = CheckCompatible(volume, *spec, key_id, source ? &*source : nullptr,
+                                         request);
+        !s.ok()) {
+      return s;
+    }
+    if (StartsWith(volume.status, "error")) {
+      // A failed attempt: remove it and create afresh below.
+      std::string fault = FaultOf(cinder, volume.id);
+      DeleteCreated(cinder, volume.id, StrCat("an earlier attempt failed: ", fault));
+      continue;
+    }
+    auto ready = WaitForVolume(cinder, volume.id, {"available", "in-use"}, deadline);
+    if (absl::IsDeadlineExceeded(ready.status())) {
+      return absl::AbortedError(StrCat("volume ", volume.id, " for ", request.name(),
+                                       " is still being created; retry"));
+    }
+    if (!ready.ok()) return ready.status();
+    if (spec->mode == Mode::kCinder) {
+      if (absl::Status s = VerifyCinderKey(*clients, volume.id, key, deadline); !s.ok()) {
+        if (absl::IsInternal(s)) DeleteCreated(cinder, volume.id, "key verification failed");
+        return s;
+      }
+    }
+    FillResponse(*ready, *spec, request, response);
+    return absl::OkStatus();
+  }
+
+  // 4. The encryption descriptor, written in the create request itself so no volume ever
+  //    exists without it.
+  Descriptor descriptor;
+  descriptor.mode = spec->mode;
+  descriptor.key_id = key_id;
+  if (spec->mode == Mode::kEnvelope) {
+    SecureBytes dek;
+    if (source) {
+      // Re-wrap the source's DEK: the copied LUKS header still needs it. When the tenant
+      // switched keys, both keys are needed (the source's to unwrap, the new one to wrap).
+      SecureBytes source_key;
+      if (source->descriptor.key_id == key_id) {
+        source_key = key.Clone();
+      } else {
+        auto fetched = cloud::FetchTenantKey(*clients, source->descriptor.key_id, deadline);
+        if (!fetched.ok()) {
+          return absl::Status(fetched.status().code(),
+                              StrCat("the source's key is needed to re-wrap its data key: ",
+                                     ToStd(fetched.status().message())));
+        }
+        source_key = *std::move(fetched);
+      }
+      auto unwrapped = envelope::UnwrapDek(source_key, source->descriptor.wrapped_dek,
+                                           {source->csi_name, source->descriptor.key_id});
+      if (!unwrapped.ok()) return unwrapped.status();
+      dek = *std::move(unwrapped);
+      descriptor.luks_state = source->descriptor.luks_state;
+    } else {
+      auto generated = envelope::GenerateDek();
+      if (!generated.ok()) return generated.status();
+      dek = *std::move(generated);
+      descriptor.luks_state = envelope::LuksState::kPending;
+    }
+    auto wrapped = envelope::WrapDek(key, dek, {request.name(), key_id});
+    if (!wrapped.ok()) return wrapped.status();
+    descriptor.wrapped_dek = *std::move(wrapped);
+  }
+
+  openstack::CreateVolumeRequest create;
+  create.name = request.name();
+  create.description = "Created by byok.cinder.csi.openstack.org";
+  create.size_gib = *size_gib;
+  create.volume_type = spec->volume_type;
+  create.availability_zone = ZoneFrom(*spec, request);
+  create.metadata = envelope::ToMetadata(descriptor);
+  create.metadata[kMetaCluster] = options_.cluster_id;
+  create.metadata[kMetaCreatedFor] = request.name();
+  if (!spec->pvc_name.empty()) create.metadata[kParamPvcName] = spec->pvc_name;
+  if (!spec->pvc_namespace.empty()) create.metadata[kParamPvcNamespace] = spec->pvc_namespace;
+  if (!spec->pv_name.empty()) create.metadata[kParamPvName] = spec->pv_name;
+  CallOptions call = Call(deadline);
+  if (source) {
+    create.snapshot_id = source->snapshot_id;
+    create.source_volid = source->volume_id;
+  } else if (spec->mode == Mode::kCinder) {
+    create.encryption_key_id = key_id;
+    call.microversion = options_.byok_microversion;
+  }
+
+  // 5. Create and wait.
+  auto created = cinder.CreateVolume(call, create);
+  if (!created.ok()) {
+    if (absl::IsResourceExhausted(created.status())) {
+      return absl::ResourceExhaustedError(
+          StrCat("Cinder quota exceeded: ", ToStd(created.status().message())));
+    }
+    if (absl::IsNotFound(created.status()) && !spec->volume_type.empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("StorageClass parameter ", kParamType, "=", spec->volume_type,
+                 ": Cinder rejected it: ", ToStd(created.status().message())));
+    }
+    return created.status();
+  }
+  log::Info("creating volume", {{"volume", created->id},
+                                {"name", request.name()},
+                                {"encryption", std::string(envelope::ModeName(spec->mode))},
+                                {"size_gib", std::to_string(*size_gib)}});
+  auto ready = WaitForVolume(cinder, created->id, {"available"}, deadline);
+  if (absl::IsDeadlineExceeded(ready.status())) {
+    return absl::AbortedError(StrCat("volume ", created->id, " for ", request.name(),
+                                     " is still being created; retry"));
+  }
+  if (!ready.ok()) {
+    std::string fault = FaultOf(cinder, created->id);
+    DeleteCreated(cinder, created->id, fault);
+    std::string message = StrCat("Cinder failed to create volume ", request.name(), ": ", fault);
+    if (Contains(ToLower(fault), "no valid backend") || Contains(ToLower(fault), "quota") ||
+        Contains(ToLower(fault), "capacity")) {
+      return absl::ResourceExhaustedError(message);
+    }
+    return absl::InternalError(message);
+  }
+  if (spec->mode == Mode::kCinder) {
+    if (absl::Status s = VerifyCinderKey(*clients, created->id, key, deadline); !s.ok()) {
+      if (absl::IsInternal(s)) {
+        log::Error("cinder-mode key verification failed",
+                   {{"volume", created->id}, {"error", std::string(s.message())}});
+        DeleteCreated(cinder, created->id, "key verification failed");
+      }
+      return s;
+    }
+  }
+  FillResponse(*ready, *spec, request, response);
+  return absl::OkStatus();
+}
+
+}  // namespace byok::controller

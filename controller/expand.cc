@@ -1,0 +1,69 @@
+// ControllerExpandVolume: os-extend, attached volumes included (microversion 3.42); the node
+// then grows LUKS and the filesystem.
+#include "common/log.h"
+#include "common/strings.h"
+#include "controller/capacity.h"
+#include "controller/controller_service.h"
+#include "controller/wait.h"
+
+namespace byok::controller {
+
+absl::Status ControllerService::DoExpand(absl::Time deadline,
+                                         const ::csi::v1::ControllerExpandVolumeRequest& request,
+                                         ::csi::v1::ControllerExpandVolumeResponse* response) {
+  if (request.volume_id().empty()) return absl::InvalidArgumentError("volume_id is required");
+  if (!request.has_capacity_range()) {
+    return absl::InvalidArgumentError("capacity_range is required");
+  }
+  auto size_gib = SizeGiBFor(request.capacity_range());
+  if (!size_gib.ok()) return size_gib.status();
+  auto guard = inflight_.TryAcquire(request.volume_id());
+  if (!guard) {
+    return absl::AbortedError(
+        StrCat("an operation on volume ", request.volume_id(), " is in progress"));
+  }
+  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
+  if (!clients.ok()) return clients.status();
+  openstack::CallOptions call;
+  call.deadline = deadline;
+  auto volume = clients->cinder->GetVolume(call, request.volume_id());
+  if (absl::IsNotFound(volume.status())) {
+    return absl::NotFoundError(StrCat("volume ", request.volume_id(), " not found"));
+  }
+  if (!volume.ok()) return volume.status();
+  if (volume->status == "extending") {
+    return absl::AbortedError(StrCat("volume ", volume->id, " is being extended; retry"));
+  }
+  if (volume->size_gib < *size_gib) {
+    if (volume->status != "available" && volume->status != "in-use") {
+      return absl::FailedPreconditionError(
+          StrCat("volume ", volume->id, " is ", volume->status, " and cannot be extended"));
+    }
+    openstack::CallOptions extend = call;
+    if (volume->status == "in-use") extend.microversion = openstack::kCinderExtendInUse;
+    absl::Status extended = clients->cinder->ExtendVolume(extend, volume->id, *size_gib);
+    if (absl::IsResourceExhausted(extended)) {
+      return absl::ResourceExhaustedError(
+          StrCat("Cinder quota exceeded: ", ToStd(extended.message())));
+    }
+    if (!extended.ok()) return extended;
+    log::Info("extending volume", {{"volume", volume->id},
+                                   {"from_gib", std::to_string(volume->size_gib)},
+                                   {"to_gib", std::to_string(*size_gib)}});
+    int64_t want = *size_gib;
+    auto done = WaitForVolume(*clients->cinder, volume->id, {"available", "in-use"}, deadline,
+                              [want](const openstack::Volume& v) { return v.size_gib >= want; });
+    if (absl::IsDeadlineExceeded(done.status())) {
+      return absl::AbortedError(StrCat("volume ", volume->id, " is still extending; retry"));
+    }
+    if (!done.ok()) return done.status();
+    volume = *std::move(done);
+  }
+  response->set_capacity_bytes(volume->size_gib * kGiB);
+  // The LUKS mapping and the filesystem on the node must grow too, for block volumes as
+  // well (the mapping is what the pod sees).
+  response->set_node_expansion_required(true);
+  return absl::OkStatus();
+}
+
+}  // namespace byok::controller

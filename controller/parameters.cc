@@ -1,0 +1,59 @@
+#include "controller/parameters.h"
+
+#include "cloud/cloud_access.h"
+#include "common/strings.h"
+
+namespace byok::controller {
+
+absl::StatusOr<VolumeSpec> ParseVolumeSpec(const std::map<std::string, std::string>& parameters,
+                                           const std::map<std::string, std::string>& secrets) {
+  VolumeSpec spec;
+  std::string encryption;
+  for (const auto& [key, value] : parameters) {
+    if (key == kParamType) {
+      spec.volume_type = value;
+    } else if (key == kParamAvailability) {
+      spec.availability = value;
+    } else if (key == kParamEncryption) {
+      encryption = value;
+    } else if (key == kParamPvcName) {
+      spec.pvc_name = value;
+    } else if (key == kParamPvcNamespace) {
+      spec.pvc_namespace = value;
+    } else if (key == kParamPvName) {
+      spec.pv_name = value;
+    } else if (!StartsWith(key, "csi.storage.k8s.io/")) {
+      return absl::InvalidArgumentError(
+          StrCat("StorageClass parameter \"", key, "\" is not known to this driver (known: ",
+                 kParamType, ", ", kParamAvailability, ", ", kParamEncryption, ")"));
+    }
+  }
+  if (auto it = secrets.find(cloud::kSecretKeyId); it != secrets.end()) spec.key_ref = it->second;
+
+  if (encryption.empty()) {
+    spec.mode = spec.key_ref.empty() ? envelope::Mode::kNone : envelope::Mode::kEnvelope;
+  } else {
+    auto mode = envelope::ParseMode(encryption);
+    if (!mode.ok()) {
+      return absl::InvalidArgumentError(StrCat("StorageClass parameter ", kParamEncryption, "=",
+                                               encryption,
+                                               ": must be envelope, cinder or none"));
+    }
+    spec.mode = *mode;
+  }
+  if (spec.mode == envelope::Mode::kNone && !spec.key_ref.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat("StorageClass says ", kParamEncryption, "=none but the Secret names key \"",
+               spec.key_ref, "\" (", cloud::kSecretKeyId,
+               "); remove one of them so the volume is not silently left unencrypted"));
+  }
+  if (spec.mode != envelope::Mode::kNone && spec.key_ref.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat(kParamEncryption, "=", envelope::ModeName(spec.mode), " needs the key's ID in the "
+               "provisioner Secret under \"", cloud::kSecretKeyId,
+               "\" (is the PVC annotated with byok.cinder.csi.openstack.org/key-secret?)"));
+  }
+  return spec;
+}
+
+}  // namespace byok::controller

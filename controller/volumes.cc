@@ -1,0 +1,141 @@
+// ListVolumes, ControllerGetVolume, ValidateVolumeCapabilities, GetCapacity.
+#include "common/strings.h"
+#include "controller/capacity.h"
+#include "controller/controller_service.h"
+#include "controller/volume_capabilities.h"
+
+namespace byok::controller {
+
+using openstack::CallOptions;
+
+namespace {
+
+void FillVolume(const openstack::Volume& v, ::csi::v1::Volume* out) {
+  out->set_volume_id(v.id);
+  out->set_capacity_bytes(v.size_gib * kGiB);
+  if (!v.availability_zone.empty()) {
+    (*out->add_accessible_topology()->mutable_segments())[kTopologyZoneKey] = v.availability_zone;
+  }
+}
+
+// A volume is abnormal when Cinder reports an error state; the message says which.
+void FillCondition(const openstack::Volume& v, ::csi::v1::VolumeCondition* condition) {
+  bool abnormal = StartsWith(v.status, "error");
+  condition->set_abnormal(abnormal);
+  condition->set_message(StrCat("Cinder status is ", v.status));
+}
+
+}  // namespace
+
+absl::Status ControllerService::DoListVolumes(absl::Time deadline,
+                                              const ::csi::v1::ListVolumesRequest& request,
+                                              ::csi::v1::ListVolumesResponse* response) {
+  if (request.max_entries() < 0) return absl::InvalidArgumentError("max_entries must be >= 0");
+  auto clients = cloud_->ForSecrets({});
+  if (!clients.ok()) return clients.status();
+  CallOptions call;
+  call.deadline = deadline;
+  openstack::ListRequest list;
+  list.limit = request.max_entries();
+  list.marker = request.starting_token();
+  // Only this cluster's volumes: the project may hold others.
+  list.metadata[kMetaCluster] = options_.cluster_id;
+  auto page = clients->cinder->ListVolumes(call, list);
+  if (!page.ok()) {
+    if (!request.starting_token().empty() &&
+        (absl::IsInvalidArgument(page.status()) || absl::IsNotFound(page.status()))) {
+      return absl::AbortedError(
+          StrCat("starting_token ", request.starting_token(), " is not valid (any more)"));
+    }
+    return page.status();
+  }
+  for (const auto& v : page->volumes) {
+    auto* entry = response->add_entries();
+    FillVolume(v, entry->mutable_volume());
+    for (const auto& a : v.attachments) entry->mutable_status()->add_published_node_ids(a.server_id);
+    FillCondition(v, entry->mutable_status()->mutable_volume_condition());
+  }
+  response->set_next_token(page->next_marker);
+  return absl::OkStatus();
+}
+
+absl::Status ControllerService::DoGetVolume(absl::Time deadline,
+                                            const ::csi::v1::ControllerGetVolumeRequest& request,
+                                            ::csi::v1::ControllerGetVolumeResponse* response) {
+  if (request.volume_id().empty()) return absl::InvalidArgumentError("volume_id is required");
+  auto clients = cloud_->ForSecrets({});
+  if (!clients.ok()) return clients.status();
+  CallOptions call;
+  call.deadline = deadline;
+  auto volume = clients->cinder->GetVolume(call, request.volume_id());
+  if (absl::IsNotFound(volume.status())) {
+    return absl::NotFoundError(StrCat("volume ", request.volume_id(), " not found"));
+  }
+  if (!volume.ok()) return volume.status();
+  FillVolume(*volume, response->mutable_volume());
+  for (const auto& a : volume->attachments) {
+    response->mutable_status()->add_published_node_ids(a.server_id);
+  }
+  FillCondition(*volume, response->mutable_status()->mutable_volume_condition());
+  return absl::OkStatus();
+}
+
+absl::Status ControllerService::DoValidate(
+    absl::Time deadline, const ::csi::v1::ValidateVolumeCapabilitiesRequest& request,
+    ::csi::v1::ValidateVolumeCapabilitiesResponse* response) {
+  if (request.volume_id().empty()) return absl::InvalidArgumentError("volume_id is required");
+  if (request.volume_capabilities().empty()) {
+    return absl::InvalidArgumentError("volume_capabilities is required");
+  }
+  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
+  if (!clients.ok()) return clients.status();
+  CallOptions call;
+  call.deadline = deadline;
+  auto volume = clients->cinder->GetVolume(call, request.volume_id());
+  if (absl::IsNotFound(volume.status())) {
+    return absl::NotFoundError(StrCat("volume ", request.volume_id(), " not found"));
+  }
+  if (!volume.ok()) return volume.status();
+  if (absl::Status s = CheckCapabilities(request.volume_capabilities()); !s.ok()) {
+    response->set_message(std::string(s.message()));  // not confirmed
+    return absl::OkStatus();
+  }
+  auto* confirmed = response->mutable_confirmed();
+  *confirmed->mutable_volume_capabilities() = request.volume_capabilities();
+  *confirmed->mutable_volume_context() = request.volume_context();
+  *confirmed->mutable_parameters() = request.parameters();
+  return absl::OkStatus();
+}
+
+absl::Status ControllerService::DoGetCapacity(absl::Time deadline,
+                                              const ::csi::v1::GetCapacityRequest& request,
+                                              ::csi::v1::GetCapacityResponse* response) {
+  for (const auto& capability : request.volume_capabilities()) {
+    if (!CheckCapability(capability).ok()) {
+      response->set_available_capacity(0);  // Spec: 0 when the capabilities cannot be met.
+      return absl::OkStatus();
+    }
+  }
+  auto clients = cloud_->ForSecrets({});
+  if (!clients.ok()) return clients.status();
+  CallOptions call;
+  call.deadline = deadline;
+  auto limits = clients->cinder->GetLimits(call);
+  if (!limits.ok()) return limits.status();
+  bool no_volumes_left =
+      limits->max_total_volumes >= 0 && limits->total_volumes_used >= limits->max_total_volumes;
+  if (no_volumes_left) {
+    response->set_available_capacity(0);
+  } else if (limits->max_total_gigabytes < 0) {
+    // Unlimited quota: the backend's free space is not visible to a project user, so report
+    // the largest representable capacity rather than blocking the scheduler with 0.
+    response->set_available_capacity(std::numeric_limits<int64_t>::max());
+  } else {
+    int64_t left = std::max<int64_t>(0, limits->max_total_gigabytes - limits->total_gigabytes_used);
+    response->set_available_capacity(left * kGiB);
+    response->mutable_maximum_volume_size()->set_value(left * kGiB);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace byok::controller

@@ -1,0 +1,87 @@
+#include <openssl/evp.h>
+
+#include "absl/strings/ascii.h"
+#include "openstack/absl_compat.h"
+#include "openstack/barbican.h"
+#include "openstack/json_util.h"
+#include "openstack/url.h"
+
+namespace byok::openstack {
+
+std::string SecretMetadata::DefaultContentType() const {
+  auto it = content_types.find("default");
+  return it == content_types.end() ? std::string() : it->second;
+}
+
+namespace barbican {
+
+bool IsUuid(std::string_view t) {
+  if (t.size() != 36) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? t[i] != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(t[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> ParseSecretRef(std::string_view ref) {
+  std::string_view trimmed = StripWhitespace(ref);
+  std::string id(trimmed);
+  if (trimmed.find('/') != std::string_view::npos) {
+    // ".../v1/secrets/<uuid>", possibly with a trailing slash.
+    std::string path(trimmed.substr(0, trimmed.find_first_of("?#")));
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    size_t at = path.rfind("/secrets/");
+    id = at == std::string::npos ? std::string() : path.substr(at + 9);
+  }
+  if (!IsUuid(id)) {
+    return absl::InvalidArgumentError(StrCat("secret reference \"", trimmed,
+                                             "\" is neither a UUID nor a Barbican secret href "
+                                             "(.../v1/secrets/<uuid>)"));
+  }
+  return ToLower(id);
+}
+
+SecretMetadata ParseSecretMetadata(const nlohmann::json& doc) {
+  SecretMetadata m;
+  m.secret_ref = json::String(doc, "secret_ref");
+  m.id = LastPathSegment(m.secret_ref);
+  m.name = json::String(doc, "name");
+  m.status = json::String(doc, "status");
+  m.secret_type = json::String(doc, "secret_type");
+  m.algorithm = json::String(doc, "algorithm");
+  m.bit_length = static_cast<int>(json::Int(doc, "bit_length"));
+  m.mode = json::String(doc, "mode");
+  m.expiration = json::String(doc, "expiration");
+  m.created = json::String(doc, "created");
+  m.creator_id = json::String(doc, "creator_id");
+  m.content_types = json::StringMap(doc, "content_types");
+  return m;
+}
+
+SecureBytes Base64(std::string_view bytes) {
+  SecureBytes out(4 * ((bytes.size() + 2) / 3) + 1);  // EVP_EncodeBlock writes a NUL
+  int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  SecureBytes exact(out.data(), static_cast<size_t>(n));
+  return exact;
+}
+
+SecureBytes StoreSecretBody(const StoreSecretRequest& r) {
+  nlohmann::json doc = {{"secret_type", r.secret_type},
+                        {"payload_content_type", "application/octet-stream"},
+                        {"payload_content_encoding", "base64"},
+                        {"payload", std::string(json::kSecretPlaceholder)}};
+  if (!r.name.empty()) doc["name"] = r.name;
+  if (!r.algorithm.empty()) doc["algorithm"] = r.algorithm;
+  if (r.bit_length > 0) doc["bit_length"] = r.bit_length;
+  if (!r.mode.empty()) doc["mode"] = r.mode;
+  if (!r.expiration.empty()) doc["expiration"] = r.expiration;
+  SecureBytes encoded = Base64(r.payload.view());
+  return json::BodyWithSecret(doc, encoded.view());
+}
+
+}  // namespace barbican
+}  // namespace byok::openstack

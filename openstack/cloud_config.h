@@ -1,0 +1,82 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "openstack/auth_options.h"
+
+// cloud.conf as the upstream cinder-csi-plugin reads it (INI, gcfg syntax), plus our keys.
+//
+// [Global] (and [Global "name"] for named clouds):
+//   auth-url, region, endpoint-type | os-endpoint-type | interface,
+//   username, user-id, password, domain-name, domain-id, user-domain-name, user-domain-id,
+//   tenant-name | project-name, tenant-id | project-id,
+//   tenant-domain-name | project-domain-name, tenant-domain-id | project-domain-id,
+//   application-credential-id, application-credential-name, application-credential-secret,
+//   ca-file, cert-file, key-file, tls-insecure,
+//   ours: cinder-endpoint, nova-endpoint, barbican-endpoint, metadata-url ([Global] only).
+//   domain-name/domain-id apply to the user and the project when the specific keys are unset.
+// [BlockStorage]: bs-version, trust-device-path, ignore-volume-az, node-volume-attach-limit,
+//   rescan-on-resize, ignore-volume-microversion, ours: cinder-microversion-byok.
+// [Metadata]: search-order (default "configDrive,metadataService"), request-timeout.
+namespace byok::openstack {
+
+struct BlockStorageOptions {
+  std::string bs_version;  // accepted for compatibility; Cinder v3 is always used
+  bool trust_device_path = false;
+  bool ignore_volume_az = false;
+  int node_volume_attach_limit = 0;  // 0: not set
+  bool rescan_on_resize = false;
+  bool ignore_volume_microversion = false;
+  // The Cinder microversion that accepts encryption_key_id on create; empty: the caller's
+  // default (stock Cinder has none: see openstack-facts.md §1.1).
+  std::string cinder_microversion_byok;
+};
+
+struct MetadataOptions {
+  std::vector<std::string> search_order = {"configDrive", "metadataService"};
+  absl::Duration request_timeout = absl::ZeroDuration();  // 0: the caller's default
+  std::string url;  // [Global] metadata-url; empty: http://169.254.169.254
+};
+
+struct CloudConfig {
+  AuthOptions global;                         // [Global]
+  std::map<std::string, AuthOptions> clouds;  // [Global "name"], independent of [Global]
+  BlockStorageOptions block_storage;
+  MetadataOptions metadata;
+
+  // "" is the default [Global]; nullptr if no such named cloud.
+  const AuthOptions* FindCloud(std::string_view name) const;
+  CloudConfig Clone() const;
+};
+
+// Parses cloud.conf text. Unknown sections and keys (and upstream keys this driver does
+// not support, such as trust-id) are reported in `warnings` with their line numbers, never
+// with values. Missing required keys fail with InvalidArgument naming the key.
+absl::StatusOr<CloudConfig> ParseCloudConfig(std::string_view text,
+                                             std::vector<std::string>* warnings);
+absl::StatusOr<CloudConfig> LoadCloudConfigFile(const std::string& path,
+                                                std::vector<std::string>* warnings);
+
+// Checks that `options` can authenticate; `where` names the source in messages, e.g.
+// "cloud.conf [Global]". Exposed for callers that assemble AuthOptions themselves.
+absl::Status ValidateAuthOptions(const AuthOptions& options, std::string_view where);
+
+// Tenant credentials from a Kubernetes Secret (CSI request secrets). Recognised keys:
+//   cloud: selects a named cloud of `base` ([Global "name"]) whose settings are the start;
+//   application-credential-id, application-credential-name, application-credential-secret,
+//   username, user-id, user-domain-name, user-domain-id: an application credential that
+//     replaces the credentials (the rest, e.g. TLS and endpoint overrides, comes from the
+//     selected cloud or [Global]);
+//   auth-url, region: override the selected cloud's.
+// Other keys are ignored (the Secret may hold unrelated data). Returns nullopt when the
+// Secret names neither a cloud nor credentials; InvalidArgument when they are incomplete.
+absl::StatusOr<std::optional<AuthOptions>> AuthOptionsFromSecretMap(
+    const std::map<std::string, std::string>& secrets, const CloudConfig& base);
+
+}  // namespace byok::openstack

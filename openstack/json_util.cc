@@ -1,0 +1,134 @@
+#include "openstack/json_util.h"
+
+#include "openstack/absl_compat.h"
+
+namespace byok::openstack::json {
+
+absl::StatusOr<nlohmann::json> Parse(std::string_view body, std::string_view what) {
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    return absl::InvalidArgumentError(
+        StrCat(what, ": response is not valid JSON (", body.size(), " bytes)"));
+  }
+  return doc;
+}
+
+const nlohmann::json* Find(const nlohmann::json& obj, std::string_view key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::string String(const nlohmann::json& obj, std::string_view key, std::string_view def) {
+  const nlohmann::json* v = Find(obj, key);
+  if (v == nullptr) return std::string(def);
+  if (v->is_string()) return v->get<std::string>();
+  if (v->is_number() || v->is_boolean()) return v->dump();
+  return std::string(def);
+}
+
+int64_t Int(const nlohmann::json& obj, std::string_view key, int64_t def) {
+  const nlohmann::json* v = Find(obj, key);
+  if (v == nullptr) return def;
+  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v->is_number()) return static_cast<int64_t>(v->get<double>());
+  if (v->is_string()) {
+    // Some services quote numbers (e.g. sizes in older Cinder views).
+    int64_t out = def;
+    try {
+      size_t used = 0;
+      std::string s = v->get<std::string>();
+      out = std::stoll(s, &used);
+      if (used != s.size()) out = def;
+    } catch (...) {
+      out = def;
+    }
+    return out;
+  }
+  return def;
+}
+
+bool Bool(const nlohmann::json& obj, std::string_view key, bool def) {
+  const nlohmann::json* v = Find(obj, key);
+  if (v == nullptr) return def;
+  if (v->is_boolean()) return v->get<bool>();
+  // Cinder's "bootable" is the string "true"/"false".
+  if (v->is_string()) {
+    std::string s = v->get<std::string>();
+    if (s == "true" || s == "True") return true;
+    if (s == "false" || s == "False") return false;
+  }
+  return def;
+}
+
+std::map<std::string, std::string> StringMap(const nlohmann::json& obj, std::string_view key) {
+  std::map<std::string, std::string> out;
+  const nlohmann::json* v = Find(obj, key);
+  if (v == nullptr || !v->is_object()) return out;
+  for (const auto& [k, value] : v->items()) {
+    out[k] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  return out;
+}
+
+std::vector<std::string> StringList(const nlohmann::json& obj, std::string_view key) {
+  std::vector<std::string> out;
+  const nlohmann::json* v = Find(obj, key);
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& item : *v) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+SecureBytes Body(const nlohmann::json& doc) {
+  return SecureBytes::FromView(doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+SecureBytes BodyWithSecret(const nlohmann::json& doc, std::string_view secret) {
+  std::string serialized = doc.dump();
+  // The placeholder's control characters are escaped by dump().
+  const std::string quoted = nlohmann::json(std::string(kSecretPlaceholder)).dump();
+  size_t at = serialized.find(quoted);
+  SecureBytes out;
+  if (at == std::string::npos) return SecureBytes::FromView(serialized);
+  out.Append(std::string_view(serialized).substr(0, at));
+  AppendString(out, secret);
+  out.Append(std::string_view(serialized).substr(at + quoted.size()));
+  return out;
+}
+
+void AppendString(SecureBytes& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.Append("\"");
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out.Append("\\\"");
+        break;
+      case '\\':
+        out.Append("\\\\");
+        break;
+      case '\n':
+        out.Append("\\n");
+        break;
+      case '\r':
+        out.Append("\\r");
+        break;
+      case '\t':
+        out.Append("\\t");
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char esc[6] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 0xf], kHex[c & 0xf]};
+          out.Append(std::string_view(esc, sizeof(esc)));
+        } else {
+          out.Append(std::string_view(&c, 1));
+        }
+    }
+  }
+  out.Append("\"");
+}
+
+}  // namespace byok::openstack::json

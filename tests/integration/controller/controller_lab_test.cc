@@ -1,0 +1,361 @@
+// The CSI controller against the real lab: Keystone, Barbican, Cinder (and Nova when the lab
+// runs it). Each test drives the real binary over its socket, as the sidecars would, and
+// checks Cinder and Barbican directly, counting what exists before and after.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "cloud/openstack_cloud_access.h"
+#include "common/strings.h"
+#include "controller/capacity.h"
+#include "controller/controller_service.h"
+#include "csi/csi.pb.h"
+#include "envelope/descriptor.h"
+#include "envelope/key_wrap.h"
+#include "openstack/cloud_config.h"
+#include "tests/conformance/plugin_process.h"
+
+namespace byok::testing {
+namespace {
+
+using ::csi::v1::VolumeCapability;
+using openstack::CallOptions;
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+CallOptions Opts() { return CallOptions::WithTimeout(absl::Seconds(60)); }
+
+class ControllerLab : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (Env("LAB_CLOUD_CONF").empty()) return;
+    std::vector<std::string> warnings;
+    auto config = openstack::LoadCloudConfigFile(Env("LAB_CLOUD_CONF"), &warnings);
+    ASSERT_TRUE(config.ok()) << config.status();
+    auto access = cloud::OpenStackCloudAccess::Create(*std::move(config),
+                                                      std::make_shared<openstack::HttpStats>());
+    ASSERT_TRUE(access.ok()) << access.status();
+    access_ = access->release();
+    auto clients = access_->ForSecrets({});
+    ASSERT_TRUE(clients.ok());
+    demo_ = new cloud::Clients(*clients);
+
+    // The alt project's user, for keys the demo identity may not read.
+    std::string alt_conf = StrCat(Env("LAB_STATE_DIR"), "/cloud-alt-test.conf");
+    std::ofstream(alt_conf) << "[Global]\nauth-url=" << Env("OS_AUTH_URL")
+                            << "\nusername=" << Env("LAB_ALT_USERNAME")
+                            << "\npassword=" << Env("LAB_ALT_PASSWORD")
+                            << "\nuser-domain-name=Default\ndomain-name=Default\ntenant-name="
+                            << Env("LAB_ALT_PROJECT_NAME") << "\nregion=" << Env("OS_REGION_NAME")
+                            << "\n";
+    auto alt_config = openstack::LoadCloudConfigFile(alt_conf, &warnings);
+    std::remove(alt_conf.c_str());
+    ASSERT_TRUE(alt_config.ok()) << alt_config.status();
+    auto alt = cloud::OpenStackCloudAccess::Create(*std::move(alt_config),
+                                                   std::make_shared<openstack::HttpStats>());
+    ASSERT_TRUE(alt.ok());
+    alt_access_ = alt->release();
+
+    auto plugin = PluginProcess::Start(
+        {"--mode=controller", "--cloud-config=" + Env("LAB_CLOUD_CONF"), "--cluster=lab-test",
+         "--v=2"},
+        absl::Seconds(30));
+    ASSERT_TRUE(plugin.ok()) << plugin.status();
+    plugin_ = plugin->release();
+  }
+  static void TearDownTestSuite() {
+    if (plugin_ != nullptr) {
+      std::string log = plugin_->Log();
+      // Hygiene over the whole suite: the tenant keys' bytes never reached the log.
+      EXPECT_EQ(log.find("KEYBYTES"), std::string::npos);
+    }
+    delete plugin_;
+    delete demo_;
+    delete access_;
+    delete alt_access_;
+  }
+  void SetUp() override {
+    if (plugin_ == nullptr) GTEST_SKIP() << "no lab: run with the environment of tests/lab/up.sh";
+  }
+
+  template <typename Request, typename Response>
+  grpc::Status Call(std::string_view method, const Request& request, Response* response) {
+    return plugin_->client().Call(csi::Client::FindMethod(method), request, response,
+                                  absl::Seconds(120));
+  }
+
+  // A 256-bit AES key in Barbican with recognisable bytes; deleted by the test.
+  static std::string StoreKey(cloud::CloudAccess* access, char fill, int bits = 256,
+                              std::string type = "symmetric") {
+    auto clients = access->ForSecrets({});
+    openstack::StoreSecretRequest request;
+    request.name = "byok-lab-test";
+    std::string bytes = "KEYBYTES" + std::string(bits / 8 - 8, fill);
+    request.payload = SecureBytes::FromView(bytes);
+    request.bit_length = bits;
+    request.secret_type = type;
+    auto id = clients->barbican->StoreSecret(::byok::openstack::CallOptions::WithTimeout(absl::Seconds(30)), request);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? *id : "";
+  }
+  static void DeleteKey(cloud::CloudAccess* access, const std::string& id) {
+    auto clients = access->ForSecrets({});
+    clients->barbican->DeleteSecret(::byok::openstack::CallOptions::WithTimeout(absl::Seconds(30)), id);
+  }
+
+  ::csi::v1::CreateVolumeRequest Request(const std::string& name, const std::string& key_id) {
+    ::csi::v1::CreateVolumeRequest r;
+    r.set_name(name);
+    auto* cap = r.add_volume_capabilities();
+    cap->mutable_mount()->set_fs_type("ext4");
+    cap->mutable_access_mode()->set_mode(VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+    if (!key_id.empty()) (*r.mutable_secrets())["keyID"] = key_id;
+    (*r.mutable_parameters())["csi.storage.k8s.io/pvc/name"] = name;
+    (*r.mutable_parameters())["csi.storage.k8s.io/pvc/namespace"] = "lab";
+    return r;
+  }
+
+  // Volumes of the demo project carrying this suite's cluster tag.
+  static int OurVolumes() {
+    openstack::ListRequest list;
+    list.metadata[controller::kMetaCluster] = "lab-test";
+    auto page = demo_->cinder->ListVolumes(::byok::openstack::CallOptions::WithTimeout(absl::Seconds(30)), list);
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? static_cast<int>(page->volumes.size()) : -1;
+  }
+  static cloud::OpenStackCloudAccess* access_;
+  static cloud::OpenStackCloudAccess* alt_access_;
+  static cloud::Clients* demo_;
+  static PluginProcess* plugin_;
+};
+cloud::OpenStackCloudAccess* ControllerLab::access_ = nullptr;
+cloud::OpenStackCloudAccess* ControllerLab::alt_access_ = nullptr;
+cloud::Clients* ControllerLab::demo_ = nullptr;
+PluginProcess* ControllerLab::plugin_ = nullptr;
+
+TEST_F(ControllerLab, EnvelopeLifecycle) {
+  std::string key = StoreKey(access_, 'e');
+  std::string name = StrCat("lab-env-", absl::ToUnixMicros(absl::Now()));
+  auto request = Request(name, key);
+  ::csi::v1::CreateVolumeResponse created;
+  grpc::Status s = Call("CreateVolume", request, &created);
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << plugin_->Log();
+  const std::string id = created.volume().volume_id();
+  EXPECT_EQ(created.volume().capacity_bytes(), controller::kGiB);
+
+  // Cinder holds the descriptor; the wrapped DEK opens with the tenant's key.
+  auto volume = demo_->cinder->GetVolume(Opts(), id);
+  ASSERT_TRUE(volume.ok());
+  EXPECT_EQ(volume->status, "available");
+  auto descriptor = envelope::FromMetadata(volume->metadata);
+  ASSERT_TRUE(descriptor.ok()) << descriptor.status();
+  EXPECT_EQ(descriptor->mode, envelope::Mode::kEnvelope);
+  EXPECT_EQ(descriptor->key_id, key);
+  auto kek = demo_->barbican->GetPayload(Opts(), key);
+  ASSERT_TRUE(kek.ok());
+  EXPECT_TRUE(envelope::UnwrapDek(*kek, descriptor->wrapped_dek, {name, key}).ok());
+  EXPECT_EQ(volume->metadata.at("csi.storage.k8s.io/pvc/name"), name);
+
+  // Idempotent retry.
+  ::csi::v1::CreateVolumeResponse again;
+  ASSERT_TRUE(Call("CreateVolume", request, &again).ok());
+  EXPECT_EQ(again.volume().volume_id(), id);
+
+  // Snapshot, restore (keeps the binding), expand.
+  ::csi::v1::CreateSnapshotRequest snap;
+  snap.set_name(name + "-snap");
+  snap.set_source_volume_id(id);
+  ::csi::v1::CreateSnapshotResponse snapped;
+  s = Call("CreateSnapshot", snap, &snapped);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(snapped.snapshot().ready_to_use());
+  ::csi::v1::ListSnapshotsRequest list_snaps;
+  list_snaps.set_source_volume_id(id);
+  ::csi::v1::ListSnapshotsResponse listed;
+  ASSERT_TRUE(Call("ListSnapshots", list_snaps, &listed).ok());
+  ASSERT_EQ(listed.entries_size(), 1);
+
+  auto restore = Request(name + "-restored", key);
+  restore.mutable_volume_content_source()->mutable_snapshot()->set_snapshot_id(
+      snapped.snapshot().snapshot_id());
+  ::csi::v1::CreateVolumeResponse restored;
+  s = Call("CreateVolume", restore, &restored);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto restored_volume = demo_->cinder->GetVolume(Opts(), restored.volume().volume_id());
+  ASSERT_TRUE(restored_volume.ok());
+  auto restored_descriptor = envelope::FromMetadata(restored_volume->metadata);
+  ASSERT_TRUE(restored_descriptor.ok());
+  auto dek_a = envelope::UnwrapDek(*kek, descriptor->wrapped_dek, {name, key});
+  auto dek_b = envelope::UnwrapDek(*kek, restored_descriptor->wrapped_dek, {name + "-restored", key});
+  ASSERT_TRUE(dek_a.ok() && dek_b.ok());
+  EXPECT_TRUE(dek_a->ConstantTimeEquals(*dek_b));  // the copied LUKS header still opens
+
+  ::csi::v1::ControllerExpandVolumeRequest expand;
+  expand.set_volume_id(id);
+  expand.mutable_capacity_range()->set_required_bytes(2 * controller::kGiB);
+  ::csi::v1::ControllerExpandVolumeResponse expanded;
+  s = Call("ControllerExpandVolume", expand, &expanded);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(expanded.capacity_bytes(), 2 * controller::kGiB);
+  EXPECT_TRUE(expanded.node_expansion_required());
+
+  // A volume with a snapshot cannot go, and keeps its key.
+  ::csi::v1::DeleteVolumeRequest del;
+  del.set_volume_id(id);
+  ::csi::v1::DeleteVolumeResponse deleted;
+  EXPECT_EQ(Call("DeleteVolume", del, &deleted).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(demo_->cinder->GetVolume(Opts(), id)->metadata.contains(envelope::kMetaWrappedDek));
+
+  ::csi::v1::DeleteSnapshotRequest del_snap;
+  del_snap.set_snapshot_id(snapped.snapshot().snapshot_id());
+  ::csi::v1::DeleteSnapshotResponse snap_deleted;
+  ASSERT_TRUE(Call("DeleteSnapshot", del_snap, &snap_deleted).ok());
+  ::csi::v1::DeleteVolumeRequest del_restored;
+  del_restored.set_volume_id(restored.volume().volume_id());
+  ASSERT_TRUE(Call("DeleteVolume", del_restored, &deleted).ok());
+  // The snapshot delete is asynchronous; the volume delete waits for it by retrying.
+  for (int i = 0; i < 60; ++i) {
+    s = Call("DeleteVolume", del, &deleted);
+    if (s.ok()) break;
+    absl::SleepFor(absl::Seconds(1));
+  }
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(Call("DeleteVolume", del, &deleted).ok());  // idempotent
+  EXPECT_TRUE(demo_->barbican->GetSecret(Opts(), key).ok());  // the tenant's key stays theirs
+  for (int i = 0; i < 30 && OurVolumes() > 0; ++i) absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(OurVolumes(), 0);
+  DeleteKey(access_, key);
+}
+
+TEST_F(ControllerLab, PublishAndUnpublishThroughNova) {
+  if (Env("LAB_NOVA") != "1") GTEST_SKIP() << "the lab runs without Nova";
+  std::string name = StrCat("lab-pub-", absl::ToUnixMicros(absl::Now()));
+  ::csi::v1::CreateVolumeResponse created;
+  ASSERT_TRUE(Call("CreateVolume", Request(name, ""), &created).ok());
+  ::csi::v1::ControllerPublishVolumeRequest publish;
+  publish.set_volume_id(created.volume().volume_id());
+  publish.set_node_id(Env("LAB_NOVA_SERVER_ID"));
+  *publish.mutable_volume_capability() = Request("x", "").volume_capabilities(0);
+  ::csi::v1::ControllerPublishVolumeResponse published;
+  grpc::Status s = Call("ControllerPublishVolume", publish, &published);
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << plugin_->Log();
+  EXPECT_EQ(demo_->cinder->GetVolume(Opts(), publish.volume_id())->status, "in-use");
+  EXPECT_TRUE(Call("ControllerPublishVolume", publish, &published).ok());  // idempotent
+  auto unknown = publish;
+  unknown.set_node_id("00000000-0000-0000-0000-000000000000");
+  EXPECT_EQ(Call("ControllerPublishVolume", unknown, &published).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ::csi::v1::DeleteVolumeRequest del;
+  del.set_volume_id(publish.volume_id());
+  ::csi::v1::DeleteVolumeResponse deleted;
+  EXPECT_EQ(Call("DeleteVolume", del, &deleted).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  ::csi::v1::ControllerUnpublishVolumeRequest unpublish;
+  unpublish.set_volume_id(publish.volume_id());
+  unpublish.set_node_id(publish.node_id());
+  ::csi::v1::ControllerUnpublishVolumeResponse unpublished;
+  s = Call("ControllerUnpublishVolume", unpublish, &unpublished);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(demo_->cinder->GetVolume(Opts(), publish.volume_id())->status, "available");
+  EXPECT_TRUE(Call("ControllerUnpublishVolume", unpublish, &unpublished).ok());
+  ASSERT_TRUE(Call("DeleteVolume", del, &deleted).ok());
+}
+
+TEST_F(ControllerLab, BadInputTableLeavesNothingBehind) {
+  std::string good = StoreKey(access_, 'g');
+  std::string small = StoreKey(access_, 's', 128);
+  std::string passphrase = StoreKey(access_, 'p', 256, "passphrase");
+  std::string alt_key = StoreKey(alt_access_, 'a');
+  struct Case {
+    std::string what;
+    std::function<void(::csi::v1::CreateVolumeRequest&)> mutate;
+    grpc::StatusCode code;
+  };
+  std::vector<Case> cases = {
+      {"missing key", [](auto& r) { r.mutable_secrets()->clear();
+                                     (*r.mutable_parameters())["encryption"] = "envelope"; },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"unknown key", [](auto& r) { (*r.mutable_secrets())["keyID"] = "0b9a1c2e-3f4d-4e5f-8a6b-7c8d9e0f1a2b"; },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"other project's key", [&](auto& r) { (*r.mutable_secrets())["keyID"] = alt_key; },
+       grpc::StatusCode::PERMISSION_DENIED},
+      {"128-bit key", [&](auto& r) { (*r.mutable_secrets())["keyID"] = small; },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"passphrase-type key", [&](auto& r) { (*r.mutable_secrets())["keyID"] = passphrase; },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"encryption=none with a key", [](auto& r) { (*r.mutable_parameters())["encryption"] = "none"; },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"unknown parameter", [](auto& r) { (*r.mutable_parameters())["size"] = "10"; },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"impossible capacity", [](auto& r) {
+         r.mutable_capacity_range()->set_required_bytes(controller::kGiB + 1);
+         r.mutable_capacity_range()->set_limit_bytes(controller::kGiB + 2); },
+       grpc::StatusCode::OUT_OF_RANGE},
+      {"multi-node access mode", [](auto& r) {
+         r.mutable_volume_capabilities(0)->mutable_access_mode()->set_mode(
+             VolumeCapability::AccessMode::MULTI_NODE_MULTI_WRITER); },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"unknown volume type", [](auto& r) { (*r.mutable_parameters())["type"] = "no-such-type"; },
+       grpc::StatusCode::INVALID_ARGUMENT},
+  };
+  int volumes_before = OurVolumes();
+  for (const Case& c : cases) {
+    auto request = Request(StrCat("lab-bad-", absl::ToUnixMicros(absl::Now())), good);
+    c.mutate(request);
+    ::csi::v1::CreateVolumeResponse response;
+    grpc::Status s = Call("CreateVolume", request, &response);
+    EXPECT_EQ(s.error_code(), c.code) << c.what << ": " << s.error_message();
+    // The table for the closing note: case | gRPC code | message.
+    std::printf("bad input | %s | %d | %s\n", c.what.c_str(), static_cast<int>(s.error_code()),
+                s.error_message().c_str());
+  }
+  EXPECT_EQ(OurVolumes(), volumes_before);
+  // The tenant's keys are untouched and no new secret appeared for any volume.
+  for (const std::string& k : {good, small, passphrase}) {
+    EXPECT_TRUE(demo_->barbican->GetSecret(Opts(), k).ok()) << k;
+    DeleteKey(access_, k);
+  }
+  DeleteKey(alt_access_, alt_key);
+}
+
+TEST_F(ControllerLab, CinderModeBindsTheTenantsKeyOrSaysWhyNot) {
+  std::string key = StoreKey(access_, 'c');
+  std::string name = StrCat("lab-cinder-", absl::ToUnixMicros(absl::Now()));
+  auto request = Request(name, key);
+  (*request.mutable_parameters())["encryption"] = "cinder";
+  (*request.mutable_parameters())["type"] = Env("LAB_ENCRYPTED_VOLUME_TYPE").empty()
+                                                 ? "luks" : Env("LAB_ENCRYPTED_VOLUME_TYPE");
+  auto version = demo_->cinder->GetApiVersion(Opts());
+  ASSERT_TRUE(version.ok());
+  ::csi::v1::CreateVolumeResponse created;
+  grpc::Status s = Call("CreateVolume", request, &created);
+  if (!version->Supports("3.71")) {
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+    EXPECT_NE(s.error_message().find("encryption=envelope"), std::string::npos);
+    EXPECT_EQ(OurVolumes(), 0);
+  } else {
+    ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << plugin_->Log();
+    const std::string id = created.volume().volume_id();
+    auto encryption = demo_->cinder->GetVolumeEncryption(Opts(), id);
+    ASSERT_TRUE(encryption.ok());
+    EXPECT_NE(encryption->encryption_key_id, key);  // Cinder owns a clone...
+    auto clone = demo_->barbican->GetPayload(Opts(), encryption->encryption_key_id);
+    auto mine = demo_->barbican->GetPayload(Opts(), key);
+    ASSERT_TRUE(clone.ok() && mine.ok());
+    EXPECT_TRUE(clone->ConstantTimeEquals(*mine));  // ...of the very same bytes.
+    ::csi::v1::DeleteVolumeRequest del;
+    del.set_volume_id(id);
+    ::csi::v1::DeleteVolumeResponse deleted;
+    ASSERT_TRUE(Call("DeleteVolume", del, &deleted).ok());
+    for (int i = 0; i < 30 && OurVolumes() > 0; ++i) absl::SleepFor(absl::Seconds(1));
+    EXPECT_TRUE(demo_->barbican->GetSecret(Opts(), key).ok());  // the original stays
+  }
+  DeleteKey(access_, key);
+}
+
+}  // namespace
+}  // namespace byok::testing

@@ -1,0 +1,264 @@
+// The checks of tests/packaging/run.sh. Each prints lines "PASS <name>", "FAIL <name>: why"
+// or "SKIP <name>: why"; run.sh counts them. Exit status 1 when a check failed.
+//
+//   node check.mjs k8s LABEL FILE             every object of FILE against Kubernetes' schemas
+//   node check.mjs k8s-negative FILE          every object of FILE must be rejected
+//   node check.mjs values CHART_DIR           values.yaml (+ ci/*.yaml) against values.schema.json
+//   node check.mjs agree HELM.yaml DEPLOY.yaml  chart rendering vs kustomize rendering of deploy/base
+//   node check.mjs agree-static CHART_DIR DEPLOY.yaml  the part of `agree` that needs no helm
+//   node check.mjs tenant DEPLOY.yaml TENANT.yaml  the tenant example fits the StorageClasses
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import { createRequire } from "node:module";
+import { isDeepStrictEqual } from "node:util";
+import {
+  loadAll, objKey, validateObject, kubernetesModelsVersion, normalizeHelmObject, YAML, fs, path,
+} from "./lib.mjs";
+
+const require = createRequire(import.meta.url);
+let failed = 0;
+const pass = (n) => console.log(`PASS ${n}`);
+const fail = (n, why) => { failed++; console.log(`FAIL ${n}: ${why}`); };
+const skip = (n, why) => console.log(`SKIP ${n}: ${why}`);
+
+const DRIVER = "byok.cinder.csi.openstack.org";
+
+// ---------------------------------------------------------------------------------------
+function checkK8s(label, file) {
+  const objs = loadAll(file);
+  if (objs.length === 0) return fail(`k8s-schema ${label}`, "no objects rendered");
+  const errors = [];
+  const unknown = [];
+  const seen = new Set();
+  const metaValidate = require("@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta").validate;
+  for (const o of objs) {
+    const key = objKey(o);
+    if (seen.has(key)) errors.push(`${key}: defined twice`);
+    seen.add(key);
+    const r = validateObject(o);
+    if (r.status === "fail") errors.push(`${key}: ${r.errors.slice(0, 5).join("; ")}`);
+    if (r.status === "unknown") {
+      // A custom resource: kubernetes-models has no schema for its kind. Its metadata is
+      // still checked against ObjectMeta.
+      if (!metaValidate(o.metadata)) errors.push(`${key}: metadata ${JSON.stringify(metaValidate.errors)}`);
+      unknown.push(`${o.apiVersion} ${key}`);
+    }
+  }
+  const n = `k8s-schema ${label} (${objs.length} objects, kubernetes-models ${kubernetesModelsVersion()})`;
+  if (errors.length) fail(n, "\n  " + errors.join("\n  "));
+  else pass(n + (unknown.length ? `; metadata only, no schema packaged for: ${unknown.join(", ")}` : ""));
+}
+
+// Every object of FILE must be rejected.
+function checkK8sNegative(file) {
+  const objs = loadAll(file);
+  const accepted = objs.filter((o) => validateObject(o).status !== "fail").map(objKey);
+  const n = `k8s-schema rejects broken objects (${objs.length} cases)`;
+  if (accepted.length) fail(n, `accepted: ${accepted.join(", ")}`);
+  else pass(n);
+}
+
+// ---------------------------------------------------------------------------------------
+function deepMerge(a, b) {
+  if (b === null || typeof b !== "object" || Array.isArray(b)) return structuredClone(b);
+  const out = a && typeof a === "object" && !Array.isArray(a) ? structuredClone(a) : {};
+  for (const [k, v] of Object.entries(b)) out[k] = deepMerge(out[k], v);
+  return out;
+}
+
+function setPath(obj, dotted, value) {
+  const parts = dotted.split(".");
+  let o = obj;
+  for (const p of parts.slice(0, -1)) o = o[p];
+  o[parts.at(-1)] = value;
+}
+
+function checkValues(chartDir) {
+  const schema = JSON.parse(fs.readFileSync(path.join(chartDir, "values.schema.json"), "utf8"));
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  addFormats(ajv);
+  let validate;
+  try {
+    validate = ajv.compile(schema);
+  } catch (e) {
+    return fail("values-schema compiles", e.message);
+  }
+  pass(`values-schema compiles (ajv ${require("ajv/package.json").version}, strict mode)`);
+  const defaults = YAML.parse(fs.readFileSync(path.join(chartDir, "values.yaml"), "utf8"));
+  const show = () => ajv.errorsText(validate.errors, { separator: "\n  " });
+  if (validate(defaults)) pass("values.yaml matches values.schema.json");
+  else fail("values.yaml matches values.schema.json", "\n  " + show());
+
+  const ciDir = path.join(chartDir, "ci");
+  for (const f of fs.existsSync(ciDir) ? fs.readdirSync(ciDir).sort() : []) {
+    const merged = deepMerge(defaults, YAML.parse(fs.readFileSync(path.join(ciDir, f), "utf8")));
+    if (validate(merged)) pass(`values.yaml + ci/${f} matches the schema`);
+    else fail(`values.yaml + ci/${f} matches the schema`, "\n  " + show());
+  }
+
+  // The schema must reject what the chart cannot render sensibly.
+  const bad = [
+    ["unknown top-level key", (v) => { v.replica = 2; }],
+    ["misspelt nested key", (v) => { v.csi.plugin.nodePlugin.kubeletdir = "/var/lib/kubelet"; }],
+    ["unknown encryption mode", (v) => setPath(v, "storageClasses.envelope.encryption", "luks")],
+    ["unknown udevSync", (v) => setPath(v, "csi.plugin.nodePlugin.udevSync", "on")],
+    ["port as a string", (v) => setPath(v, "csi.plugin.controllerPlugin.healthPort", "9808")],
+    ["kubeletDir with a trailing slash", (v) => setPath(v, "csi.plugin.nodePlugin.kubeletDir", "/var/lib/kubelet/")],
+    ["bad resource quantity", (v) => setPath(v, "csi.plugin.nodePlugin.resources", { limits: { memory: "lots" } })],
+    ["empty image repository", (v) => setPath(v, "csi.provisioner.image.repository", "")],
+    ["shutdownGrace in minutes", (v) => setPath(v, "csi.plugin.shutdownGrace", "1m")],
+    ["missing secret name", (v) => { delete v.secret.name; }],
+  ];
+  const accepted = [];
+  for (const [name, mutate] of bad) {
+    const v = structuredClone(defaults);
+    mutate(v);
+    if (validate(v)) accepted.push(name);
+  }
+  if (accepted.length) fail("values-schema rejects bad values", `accepted: ${accepted.join(", ")}`);
+  else pass(`values-schema rejects bad values (${bad.length} cases)`);
+}
+
+// ---------------------------------------------------------------------------------------
+const byKey = (objs) => new Map(objs.map((o) => [objKey(o), o]));
+const podSpecs = (m) =>
+  [...m.values()].filter((o) => ["Deployment", "DaemonSet"].includes(o.kind))
+    .map((o) => [objKey(o), o.spec.template.spec]);
+
+function containerView(spec, fields) {
+  const out = {};
+  for (const c of spec.containers) out[c.name] = Object.fromEntries(fields.map((f) => [f, c[f] ?? null]));
+  return out;
+}
+
+function compareAspect(name, helmObjs, deployObjs, extract) {
+  const a = extract(helmObjs);
+  const b = extract(deployObjs);
+  if (isDeepStrictEqual(a, b)) pass(`agree: ${name}`);
+  else fail(`agree: ${name}`, `chart ${JSON.stringify(a)}\n  deploy ${JSON.stringify(b)}`);
+}
+
+function driverNames(m) {
+  const out = [];
+  for (const o of m.values()) {
+    if (o.kind === "CSIDriver") out.push(`CSIDriver ${o.metadata.name}`);
+    if (o.kind === "StorageClass") out.push(`StorageClass ${o.metadata.name} ${o.provisioner}`);
+    if (o.kind === "VolumeSnapshotClass") out.push(`VolumeSnapshotClass ${o.metadata.name} ${o.driver}`);
+  }
+  return out.sort();
+}
+
+function socketPaths(m) {
+  const out = {};
+  for (const [k, spec] of podSpecs(m)) {
+    const vols = Object.fromEntries(spec.volumes.map((v) => [v.name, v.hostPath?.path ?? (v.emptyDir ? "emptyDir" : v.secret ? `secret:${v.secret.secretName}` : "other")]));
+    const mounts = {};
+    for (const c of spec.containers) {
+      mounts[c.name] = {
+        env: (c.env || []).filter((e) => ["ADDRESS", "CSI_ENDPOINT", "DRIVER_REG_SOCK_PATH"].includes(e.name)),
+        mounts: (c.volumeMounts || []).map((vm) => `${vm.name}:${vm.mountPath}:${vm.mountPropagation ?? ""}`),
+      };
+    }
+    out[k] = { volumes: vols, containers: mounts };
+  }
+  return out;
+}
+
+function rbac(m) {
+  const out = {};
+  for (const o of m.values()) {
+    if (["ClusterRole", "Role"].includes(o.kind)) out[objKey(o)] = o.rules;
+    if (["ClusterRoleBinding", "RoleBinding"].includes(o.kind)) out[objKey(o)] = { roleRef: o.roleRef, subjects: o.subjects };
+    if (o.kind === "ServiceAccount") out[objKey(o)] = { automount: o.automountServiceAccountToken ?? null };
+  }
+  return out;
+}
+
+function checkAgree(helmFile, deployFile) {
+  const helm = byKey(loadAll(helmFile).map(normalizeHelmObject));
+  const deploy = byKey(loadAll(deployFile));
+  compareAspect("object set", helm, deploy, (m) => [...m.keys()].sort());
+  compareAspect(`driver name (${DRIVER})`, helm, deploy, driverNames);
+  const names = driverNames(deploy);
+  if (!names.length || names.some((n) => !n.includes(DRIVER))) fail("agree: driver name is " + DRIVER, names.join(", "));
+  compareAspect("socket paths and host mounts", helm, deploy, socketPaths);
+  compareAspect("sidecar and driver images and args", helm, deploy, (m) =>
+    Object.fromEntries(podSpecs(m).map(([k, s]) => [k, containerView(s, ["image", "args", "command"])])));
+  compareAspect("RBAC", helm, deploy, rbac);
+  // Everything else too: the generated deploy/base must be exactly the chart's defaults.
+  const diffs = [];
+  for (const [k, o] of helm) if (deploy.has(k) && !isDeepStrictEqual(o, deploy.get(k))) diffs.push(k);
+  if (diffs.length) fail("agree: every object identical", `differ: ${diffs.join(", ")} (run deploy/generate.sh)`);
+  else pass(`agree: every object identical (${helm.size} objects)`);
+}
+
+// Without helm: what can be compared from values.yaml and the templates' sources alone.
+function checkAgreeStatic(chartDir, deployFile) {
+  const deploy = byKey(loadAll(deployFile));
+  const helpers = fs.readFileSync(path.join(chartDir, "templates/_helpers.tpl"), "utf8");
+  const m = helpers.match(/define "byok.driverName" -}}([^{]+){{/);
+  const chartDriver = m && m[1].trim();
+  if (chartDriver === DRIVER && driverNames(deploy).every((n) => n.includes(DRIVER))) pass("agree-static: driver name");
+  else fail("agree-static: driver name", `chart ${chartDriver}, deploy ${driverNames(deploy)}`);
+  const values = YAML.parse(fs.readFileSync(path.join(chartDir, "values.yaml"), "utf8"));
+  const chartVersion = YAML.parse(fs.readFileSync(path.join(chartDir, "Chart.yaml"), "utf8")).appVersion;
+  const want = new Set();
+  for (const [k, s] of Object.entries(values.csi)) {
+    if (s.image) want.add(`${s.image.repository}:${s.image.tag || chartVersion}`);
+  }
+  const have = new Set(podSpecs(deploy).flatMap(([, s]) => s.containers.map((c) => c.image)));
+  const missing = [...want].filter((i) => !have.has(i));
+  const extra = [...have].filter((i) => !want.has(i));
+  if (!missing.length && !extra.length) pass("agree-static: images and tags");
+  else fail("agree-static: images and tags", `not in deploy: ${missing}; not in values: ${extra}`);
+}
+
+// The tenant examples fit the installed classes: each PVC names a StorageClass of deploy/base,
+// an encrypting class reads the Secret from the annotation the PVC sets, and that Secret
+// exists in the example with a keyID.
+function checkTenant(baseFile, tenantFile) {
+  const classes = new Map(loadAll(baseFile).filter((o) => o.kind === "StorageClass").map((o) => [o.metadata.name, o]));
+  const tenant = loadAll(tenantFile);
+  const secrets = new Map(tenant.filter((o) => o.kind === "Secret").map((o) => [o.metadata.name, o]));
+  const problems = [];
+  const pvcs = tenant.filter((o) => o.kind === "PersistentVolumeClaim");
+  for (const pvc of pvcs) {
+    const sc = classes.get(pvc.spec.storageClassName);
+    if (!sc) { problems.push(`${objKey(pvc)}: no StorageClass ${pvc.spec.storageClassName}`); continue; }
+    if (sc.parameters.encryption === "none") continue;
+    for (const op of ["provisioner", "node-stage", "node-expand", "controller-expand"]) {
+      const tpl = sc.parameters[`csi.storage.k8s.io/${op}-secret-name`] || "";
+      const ns = sc.parameters[`csi.storage.k8s.io/${op}-secret-namespace`];
+      const m = tpl.match(/^\$\{pvc\.annotations\['([^']+)'\]\}$/);
+      if (!m) { problems.push(`${sc.metadata.name}: ${op} secret name is not a PVC annotation template`); continue; }
+      if (ns !== "${pvc.namespace}") problems.push(`${sc.metadata.name}: ${op} secret namespace is ${ns}`);
+      const secretName = pvc.metadata.annotations?.[m[1]];
+      if (!secretName) { problems.push(`${objKey(pvc)}: lacks annotation ${m[1]}`); continue; }
+      const secret = secrets.get(secretName);
+      if (!secret) problems.push(`${objKey(pvc)}: Secret ${secretName} not in the example`);
+      else if (!(secret.stringData?.keyID || secret.data?.keyID)) problems.push(`Secret ${secretName}: no keyID`);
+    }
+  }
+  const n = `tenant example fits deploy/base (${pvcs.length} PVC(s))`;
+  if (!pvcs.length) fail(n, "no PVC in the example");
+  else if (problems.length) fail(n, [...new Set(problems)].join("; "));
+  else pass(n);
+}
+
+// ---------------------------------------------------------------------------------------
+const [cmd, ...args] = process.argv.slice(2);
+try {
+  if (cmd === "k8s") checkK8s(args[0], args[1]);
+  else if (cmd === "k8s-negative") checkK8sNegative(args[0]);
+  else if (cmd === "values") checkValues(args[0]);
+  else if (cmd === "agree") checkAgree(args[0], args[1]);
+  else if (cmd === "tenant") checkTenant(args[0], args[1]);
+  else if (cmd === "agree-static") checkAgreeStatic(args[0], args[1]);
+  else {
+    console.error("usage: node check.mjs k8s|values|agree|agree-static ...");
+    process.exit(2);
+  }
+} catch (e) {
+  fail(`${cmd} ${args.join(" ")}`, e.stack || e.message);
+}
+process.exit(failed ? 1 : 0);
