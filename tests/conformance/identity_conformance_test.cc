@@ -2,9 +2,13 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <regex>
 
@@ -115,6 +119,52 @@ TEST(IdentityConformance, RestartsOverTheStaleSocketOfAKilledPlugin) {
   ASSERT_TRUE(second.ok()) << second.status();
 }
 
+int FreeTcpPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return "";
+  }
+  std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  write(fd, request.data(), request.size());
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, n);
+  close(fd);
+  return out;
+}
+
+TEST(IdentityConformance, MetricsEndpointCountsRpcs) {
+  int port = FreeTcpPort();
+  auto plugin = PluginProcess::Start(
+      {"--mode=node", "--node-id=node-1", "--metrics-address=127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  ::csi::v1::GetPluginInfoResponse info;
+  ASSERT_TRUE(Call(**plugin, "GetPluginInfo", ::csi::v1::GetPluginInfoRequest(), &info).ok());
+  std::string metrics = HttpGet(port, "/metrics");
+  EXPECT_NE(metrics.find("csi_rpc_total{"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("method=\"/csi.v1.Identity/GetPluginInfo\""), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("csi_rpc_duration_seconds_bucket"), std::string::npos);
+}
+
 TEST(IdentityConformance, BadFlagsFailWithAMessageNamingTheFlag) {
   RunResult result = RunPlugin({"--mode=bogus"}, absl::Seconds(10));
   EXPECT_EQ(result.exit_code, 2);
@@ -125,6 +175,24 @@ TEST(IdentityConformance, BadFlagsFailWithAMessageNamingTheFlag) {
   result = RunPlugin({"--mode=node", "--endpoint=tcp://127.0.0.1:1"}, absl::Seconds(10));
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("unix"), std::string::npos) << result.output;
+}
+
+TEST(IdentityConformance, CloudConfigErrorsNameTheFileAndTheKey) {
+  RunResult result =
+      RunPlugin({"--mode=controller", "--cloud-config=/nonexistent/cloud.conf"}, absl::Seconds(10));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("/nonexistent/cloud.conf"), std::string::npos) << result.output;
+
+  std::string dir = std::filesystem::temp_directory_path() / ("byok-conf-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string conf = dir + "/cloud.conf";
+  std::ofstream(conf) << "[Global]\nusername=csi\npassword=PLANTED-PASSWORD-55\n"
+                         "tenant-name=p\ndomain-name=Default\nbogus-key=1\n";
+  result = RunPlugin({"--mode=controller", "--cloud-config=" + conf}, absl::Seconds(10));
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("auth-url"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("PLANTED-PASSWORD-55"), std::string::npos) << result.output;
 }
 
 }  // namespace
