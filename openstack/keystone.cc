@@ -154,7 +154,8 @@ absl::StatusOr<std::shared_ptr<const AuthSession>> KeystoneTokenProvider::Authen
   request.body = *std::move(body);
   request.SetHeader("Content-Type", "application/json");
   request.SetHeader("Accept", "application/json");
-  request.deadline = std::min(deadline, options_.now() + options_.auth_timeout);
+  // Deadlines are wall-clock times (from gRPC); the injectable clock only tracks expiry.
+  request.deadline = std::min(deadline, absl::Now() + options_.auth_timeout);
   // Issuing a token has no side effect worth protecting: repeating it is safe.
   request.idempotent = true;
 

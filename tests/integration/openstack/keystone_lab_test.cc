@@ -140,6 +140,28 @@ TEST(KeystoneLabTest, TokenRefresh) {
   EXPECT_FALSE((*second)->token.ConstantTimeEquals((*first)->token));
 }
 
+TEST(KeystoneLabTest, ExpiredTokenIsReplacedAfterOne401) {
+  BYOK_REQUIRE_LAB();
+  int64_t lifetime = 0;
+  (void)ParseInt(Var("TOKEN_EXPIRATION"), &lifetime);
+  if (lifetime <= 0 || lifetime > 90) {
+    GTEST_SKIP() << "needs a lab with LAB_TOKEN_EXPIRATION <= 90 (have " << lifetime << ")";
+  }
+  // A frozen clock makes the provider keep its token past Keystone's expiry, as a
+  // suspended process or a wrong clock would; the services then answer 401.
+  KeystoneTokenProvider::Options frozen;
+  const absl::Time t0 = absl::Now();
+  frozen.now = [t0] { return t0; };
+  auto cloud = Connect(DemoPassword(), frozen);
+  ASSERT_TRUE(cloud.ok());
+  ASSERT_TRUE((*cloud)->cinder->GetLimits(Deadline()).ok());
+  absl::SleepFor(absl::Seconds(lifetime + 3));
+  absl::StatusOr<Limits> limits = (*cloud)->cinder->GetLimits(Deadline());
+  ASSERT_TRUE(limits.ok()) << limits.status();
+  EXPECT_EQ((*cloud)->tokens->auth_calls(), 2);
+  EXPECT_EQ((*cloud)->stats->Total("cinder").by_status[401], 1);
+}
+
 TEST(KeystoneLabTest, RevokedTokenIsReplacedAfterOne401) {
   BYOK_REQUIRE_LAB();
   auto cloud = Connect(DemoPassword());
