@@ -2,6 +2,7 @@
 // absl::Status of its Do* body in one place (csi::ToGrpcStatus).
 #include "controller/controller_service.h"
 
+#include "common/strings.h"
 #include "csi/grpc_status.h"
 
 namespace byok::controller {
@@ -16,6 +17,18 @@ absl::Time ControllerService::DeadlineOf(const grpc::ServerContext* context) con
   absl::Time d = absl::FromChrono(deadline);
   // Never hand OpenStack an infinite or absurd wait because a client set a huge deadline.
   return std::min(d, absl::Now() + absl::Hours(1));
+}
+
+absl::StatusOr<ControllerService::Session> ControllerService::Begin(
+    const std::string& key, std::string_view activity,
+    const google::protobuf::Map<std::string, std::string>& secrets, absl::Time deadline) {
+  auto guard = inflight_.TryAcquire(key);
+  if (!guard) return absl::AbortedError(StrCat(activity, " is in progress"));
+  auto clients = cloud_->ForSecrets({secrets.begin(), secrets.end()});
+  if (!clients.ok()) return clients.status();
+  openstack::CallOptions call;
+  call.deadline = deadline;
+  return Session{*std::move(guard), *std::move(clients), call};
 }
 
 grpc::Status ControllerService::CreateVolume(grpc::ServerContext* context,

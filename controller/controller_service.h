@@ -106,6 +106,18 @@ class ControllerService final : public ::csi::v1::Controller::Service {
 
   absl::Time DeadlineOf(const grpc::ServerContext* context) const;
 
+  // What every mutating RPC starts with: the in-flight guard on `key` and the clients of the
+  // identity the request's secrets select.
+  struct Session {
+    csi::InflightGuard guard;
+    cloud::Clients clients;
+    openstack::CallOptions call;
+  };
+  // ABORTED "<activity> is in progress" when `key` is in flight.
+  absl::StatusOr<Session> Begin(const std::string& key, std::string_view activity,
+                                const google::protobuf::Map<std::string, std::string>& secrets,
+                                absl::Time deadline);
+
   cloud::CloudAccess* cloud_;
   ControllerOptions options_;
   csi::InflightTracker inflight_;

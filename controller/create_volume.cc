@@ -188,12 +188,10 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
                               {request.secrets().begin(), request.secrets().end()});
   if (!spec.ok()) return spec.status();
 
-  auto guard = inflight_.TryAcquire(StrCat("create/", request.name()));
-  if (!guard) {
-    return absl::AbortedError(StrCat("a CreateVolume for ", request.name(), " is in progress"));
-  }
-  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
-  if (!clients.ok()) return clients.status();
+  auto session = Begin(StrCat("create/", request.name()),
+                       StrCat("a CreateVolume for ", request.name()), request.secrets(), deadline);
+  if (!session.ok()) return session.status();
+  const cloud::Clients* clients = &session->clients;
   openstack::CinderClient& cinder = *clients->cinder;
 
   // 2. Pre-flight against the cloud, before anything is created.

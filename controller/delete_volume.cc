@@ -11,18 +11,13 @@ using openstack::CallOptions;
 absl::Status ControllerService::DoDeleteVolume(absl::Time deadline,
                                                const ::csi::v1::DeleteVolumeRequest& request) {
   if (request.volume_id().empty()) return absl::InvalidArgumentError("volume_id is required");
-  auto guard = inflight_.TryAcquire(request.volume_id());
-  if (!guard) {
-    return absl::AbortedError(
-        StrCat("an operation on volume ", request.volume_id(), " is in progress"));
-  }
   // Delete secrets usually carry no tenant credentials (the PVC's annotation is gone by
   // then); the driver's identity is used unless they do.
-  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
-  if (!clients.ok()) return clients.status();
-  openstack::CinderClient& cinder = *clients->cinder;
-  CallOptions call;
-  call.deadline = deadline;
+  auto session = Begin(request.volume_id(), StrCat("an operation on volume ", request.volume_id()),
+                       request.secrets(), deadline);
+  if (!session.ok()) return session.status();
+  openstack::CinderClient& cinder = *session->clients.cinder;
+  const CallOptions& call = session->call;
 
   auto volume = cinder.GetVolume(call, request.volume_id());
   if (absl::IsNotFound(volume.status())) return absl::OkStatus();  // Already gone.

@@ -4,6 +4,7 @@
 #include "common/strings.h"
 #include "controller/capacity.h"
 #include "controller/controller_service.h"
+#include "controller/lookups.h"
 #include "controller/wait.h"
 
 namespace byok::controller {
@@ -17,19 +18,12 @@ absl::Status ControllerService::DoExpand(absl::Time deadline,
   }
   auto size_gib = SizeGiBFor(request.capacity_range());
   if (!size_gib.ok()) return size_gib.status();
-  auto guard = inflight_.TryAcquire(request.volume_id());
-  if (!guard) {
-    return absl::AbortedError(
-        StrCat("an operation on volume ", request.volume_id(), " is in progress"));
-  }
-  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
-  if (!clients.ok()) return clients.status();
-  openstack::CallOptions call;
-  call.deadline = deadline;
-  auto volume = clients->cinder->GetVolume(call, request.volume_id());
-  if (absl::IsNotFound(volume.status())) {
-    return absl::NotFoundError(StrCat("volume ", request.volume_id(), " not found"));
-  }
+  auto session = Begin(request.volume_id(), StrCat("an operation on volume ", request.volume_id()),
+                       request.secrets(), deadline);
+  if (!session.ok()) return session.status();
+  const cloud::Clients* clients = &session->clients;
+  const openstack::CallOptions& call = session->call;
+  auto volume = GetNamedVolume(*clients->cinder, call, request.volume_id());
   if (!volume.ok()) return volume.status();
   if (volume->status == "extending") {
     return absl::AbortedError(StrCat("volume ", volume->id, " is being extended; retry"));

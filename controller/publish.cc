@@ -2,6 +2,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
+#include "controller/lookups.h"
 #include "controller/volume_capabilities.h"
 #include "controller/wait.h"
 
@@ -29,20 +30,13 @@ absl::Status ControllerService::DoPublish(absl::Time deadline,
     return absl::InvalidArgumentError("volume_capability is required");
   }
   if (absl::Status s = CheckCapability(request.volume_capability()); !s.ok()) return s;
-  auto guard = inflight_.TryAcquire(request.volume_id());
-  if (!guard) {
-    return absl::AbortedError(
-        StrCat("an operation on volume ", request.volume_id(), " is in progress"));
-  }
-  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
-  if (!clients.ok()) return clients.status();
-  CallOptions call;
-  call.deadline = deadline;
+  auto session = Begin(request.volume_id(), StrCat("an operation on volume ", request.volume_id()),
+                       request.secrets(), deadline);
+  if (!session.ok()) return session.status();
+  const cloud::Clients* clients = &session->clients;
+  const CallOptions& call = session->call;
 
-  auto volume = clients->cinder->GetVolume(call, request.volume_id());
-  if (absl::IsNotFound(volume.status())) {
-    return absl::NotFoundError(StrCat("volume ", request.volume_id(), " not found"));
-  }
+  auto volume = GetNamedVolume(*clients->cinder, call, request.volume_id());
   if (!volume.ok()) return volume.status();
   auto server = clients->nova->GetServer(call, request.node_id());
   if (absl::IsNotFound(server.status())) {
@@ -97,15 +91,11 @@ absl::Status ControllerService::DoPublish(absl::Time deadline,
 absl::Status ControllerService::DoUnpublish(
     absl::Time deadline, const ::csi::v1::ControllerUnpublishVolumeRequest& request) {
   if (request.volume_id().empty()) return absl::InvalidArgumentError("volume_id is required");
-  auto guard = inflight_.TryAcquire(request.volume_id());
-  if (!guard) {
-    return absl::AbortedError(
-        StrCat("an operation on volume ", request.volume_id(), " is in progress"));
-  }
-  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
-  if (!clients.ok()) return clients.status();
-  CallOptions call;
-  call.deadline = deadline;
+  auto session = Begin(request.volume_id(), StrCat("an operation on volume ", request.volume_id()),
+                       request.secrets(), deadline);
+  if (!session.ok()) return session.status();
+  const cloud::Clients* clients = &session->clients;
+  const CallOptions& call = session->call;
   auto volume = clients->cinder->GetVolume(call, request.volume_id());
   if (absl::IsNotFound(volume.status())) return absl::OkStatus();
   if (!volume.ok()) return volume.status();

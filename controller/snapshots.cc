@@ -7,6 +7,7 @@
 #include "common/strings.h"
 #include "controller/capacity.h"
 #include "controller/controller_service.h"
+#include "controller/lookups.h"
 #include "controller/wait.h"
 
 namespace byok::controller {
@@ -39,15 +40,11 @@ absl::Status ControllerService::DoCreateSnapshot(absl::Time deadline,
   if (request.source_volume_id().empty()) {
     return absl::InvalidArgumentError("source_volume_id is required");
   }
-  auto guard = inflight_.TryAcquire(StrCat("snapshot/", request.name()));
-  if (!guard) {
-    return absl::AbortedError(StrCat("a CreateSnapshot for ", request.name(), " is in progress"));
-  }
-  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
-  if (!clients.ok()) return clients.status();
-  openstack::CinderClient& cinder = *clients->cinder;
-  CallOptions call;
-  call.deadline = deadline;
+  auto session = Begin(StrCat("snapshot/", request.name()),
+                       StrCat("a CreateSnapshot for ", request.name()), request.secrets(), deadline);
+  if (!session.ok()) return session.status();
+  openstack::CinderClient& cinder = *session->clients.cinder;
+  const CallOptions& call = session->call;
 
   openstack::ListRequest by_name;
   by_name.name = request.name();
@@ -104,16 +101,11 @@ absl::Status ControllerService::DoCreateSnapshot(absl::Time deadline,
 absl::Status ControllerService::DoDeleteSnapshot(absl::Time deadline,
                                                  const ::csi::v1::DeleteSnapshotRequest& request) {
   if (request.snapshot_id().empty()) return absl::InvalidArgumentError("snapshot_id is required");
-  auto guard = inflight_.TryAcquire(StrCat("snapshot-id/", request.snapshot_id()));
-  if (!guard) {
-    return absl::AbortedError(
-        StrCat("an operation on snapshot ", request.snapshot_id(), " is in progress"));
-  }
-  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
-  if (!clients.ok()) return clients.status();
-  CallOptions call;
-  call.deadline = deadline;
-  absl::Status deleted = clients->cinder->DeleteSnapshot(call, request.snapshot_id());
+  auto session = Begin(StrCat("snapshot-id/", request.snapshot_id()),
+                       StrCat("an operation on snapshot ", request.snapshot_id()),
+                       request.secrets(), deadline);
+  if (!session.ok()) return session.status();
+  absl::Status deleted = session->clients.cinder->DeleteSnapshot(session->call, request.snapshot_id());
   if (absl::IsNotFound(deleted)) return absl::OkStatus();
   if (absl::IsInvalidArgument(deleted)) {
     return absl::FailedPreconditionError(StrCat("Cinder refused to delete snapshot ",
@@ -145,14 +137,7 @@ absl::Status ControllerService::DoListSnapshots(absl::Time deadline,
   list.marker = request.starting_token();
   list.volume_id = request.source_volume_id();
   auto page = clients->cinder->ListSnapshots(call, list);
-  if (!page.ok()) {
-    if (!request.starting_token().empty() &&
-        (absl::IsInvalidArgument(page.status()) || absl::IsNotFound(page.status()))) {
-      return absl::AbortedError(
-          StrCat("starting_token ", request.starting_token(), " is not valid (any more)"));
-    }
-    return page.status();
-  }
+  if (!page.ok()) return ListPageError(page.status(), request.starting_token());
   for (const auto& snapshot : page->snapshots) {
     FillSnapshot(snapshot, response->add_entries()->mutable_snapshot());
   }

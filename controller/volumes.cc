@@ -2,6 +2,7 @@
 #include "common/strings.h"
 #include "controller/capacity.h"
 #include "controller/controller_service.h"
+#include "controller/lookups.h"
 #include "controller/volume_capabilities.h"
 
 namespace byok::controller {
@@ -41,14 +42,7 @@ absl::Status ControllerService::DoListVolumes(absl::Time deadline,
   // Only this cluster's volumes: the project may hold others.
   list.metadata[kMetaCluster] = options_.cluster_id;
   auto page = clients->cinder->ListVolumes(call, list);
-  if (!page.ok()) {
-    if (!request.starting_token().empty() &&
-        (absl::IsInvalidArgument(page.status()) || absl::IsNotFound(page.status()))) {
-      return absl::AbortedError(
-          StrCat("starting_token ", request.starting_token(), " is not valid (any more)"));
-    }
-    return page.status();
-  }
+  if (!page.ok()) return ListPageError(page.status(), request.starting_token());
   for (const auto& v : page->volumes) {
     auto* entry = response->add_entries();
     FillVolume(v, entry->mutable_volume());
@@ -67,10 +61,7 @@ absl::Status ControllerService::DoGetVolume(absl::Time deadline,
   if (!clients.ok()) return clients.status();
   CallOptions call;
   call.deadline = deadline;
-  auto volume = clients->cinder->GetVolume(call, request.volume_id());
-  if (absl::IsNotFound(volume.status())) {
-    return absl::NotFoundError(StrCat("volume ", request.volume_id(), " not found"));
-  }
+  auto volume = GetNamedVolume(*clients->cinder, call, request.volume_id());
   if (!volume.ok()) return volume.status();
   FillVolume(*volume, response->mutable_volume());
   for (const auto& a : volume->attachments) {
@@ -91,10 +82,7 @@ absl::Status ControllerService::DoValidate(
   if (!clients.ok()) return clients.status();
   CallOptions call;
   call.deadline = deadline;
-  auto volume = clients->cinder->GetVolume(call, request.volume_id());
-  if (absl::IsNotFound(volume.status())) {
-    return absl::NotFoundError(StrCat("volume ", request.volume_id(), " not found"));
-  }
+  auto volume = GetNamedVolume(*clients->cinder, call, request.volume_id());
   if (!volume.ok()) return volume.status();
   if (absl::Status s = CheckCapabilities(request.volume_capabilities()); !s.ok()) {
     response->set_message(std::string(s.message()));  // not confirmed
