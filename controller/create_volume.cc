@@ -1,4 +1,8 @@
 // CreateVolume: BYOK volumes in envelope or cinder mode, plain volumes, clones and restores.
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/capacity.h"
@@ -157,6 +161,26 @@ absl::Status CheckCompatible(const openstack::Volume& volume, const VolumeSpec& 
   return absl::OkStatus();
 }
 
+// The volume this driver created for `name` first (by creation time, then ID): the one every
+// racing creator agrees to keep.
+absl::StatusOr<std::string> OldestOfName(openstack::CinderClient& cinder, const std::string& name,
+                                         absl::Time deadline) {
+  openstack::ListRequest by_name;
+  by_name.name = name;
+  auto page = cinder.ListVolumes(Call(deadline), by_name);
+  if (!page.ok()) return page.status();
+  const openstack::Volume* oldest = nullptr;
+  for (const openstack::Volume& v : page->volumes) {
+    auto tag = v.metadata.find(kMetaCreatedFor);
+    if (tag == v.metadata.end() || tag->second != name) continue;
+    if (oldest == nullptr || std::tie(v.created_at, v.id) < std::tie(oldest->created_at, oldest->id)) {
+      oldest = &v;
+    }
+  }
+  if (oldest == nullptr) return absl::NotFoundError(StrCat("no volume named ", name));
+  return oldest->id;
+}
+
 void FillResponse(const openstack::Volume& volume, const VolumeSpec& spec,
                   const ::csi::v1::CreateVolumeRequest& request,
                   ::csi::v1::CreateVolumeResponse* response) {
@@ -251,7 +275,15 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   by_name.name = request.name();
   auto existing = cinder.ListVolumes(Call(deadline), by_name);
   if (!existing.ok()) return existing.status();
+  // Oldest first (the one racing creators agree to keep); a duplicate being deleted is gone.
+  std::vector<openstack::Volume> candidates;
   for (const openstack::Volume& volume : existing->volumes) {
+    if (volume.status != "deleting") candidates.push_back(volume);
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+  });
+  for (const openstack::Volume& volume : candidates) {
     if (absl::Status s = CheckCompatible(volume, *spec, key_id, source ? &*source : nullptr,
                                          request);
         !s.ok()) {
@@ -356,6 +388,16 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
                                 {"name", request.name()},
                                 {"encryption", std::string(envelope::ModeName(spec->mode))},
                                 {"size_gib", std::to_string(*size_gib)}});
+  // Two controllers (e.g. across a leader-election hand-over) may both have found no volume
+  // of this name and created one each. Both apply the same rule, so both answer with the same
+  // winner, and the loser removes its own.
+  auto winner = OldestOfName(cinder, request.name(), deadline);
+  if (winner.ok() && *winner != created->id) {
+    DeleteCreated(cinder, created->id, StrCat("a concurrent CreateVolume of ", request.name(),
+                                              " created ", *winner, " first"));
+    return absl::AbortedError(StrCat("a concurrent CreateVolume of ", request.name(),
+                                     " created volume ", *winner, "; retry to get it"));
+  }
   auto ready = WaitForVolume(cinder, created->id, {"available"}, deadline);
   if (absl::IsDeadlineExceeded(ready.status())) {
     return absl::AbortedError(StrCat("volume ", created->id, " for ", request.name(),

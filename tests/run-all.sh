@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of cinder-byok-csi on a Debian bookworm machine, as root:
-#   unit + conformance (ASan+UBSan build) + packaging (chart and manifests), then lab (the
-#   real OpenStack of tests/lab).
+#   unit + conformance (ASan+UBSan build) + packaging (chart and manifests), then lab and fault
+#   (the real OpenStack of tests/lab), vm (the node on real dm-crypt in a QEMU guest against the
+#   lab), and a short libFuzzer run (fuzz).
 # The lab is installed and started in the background while the code compiles.
 #
 # Environment knobs:
@@ -14,7 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build=${BUILD_DIR:-$root/build-asan}
 state=${LAB_STATE_DIR:-$root/.lab}
-labels=${TEST_LABELS:-unit|conformance|packaging|lab}
+labels=${TEST_LABELS:-unit|conformance|packaging|lab|fault|vm|fuzz}
 
 log() { printf '== %s %s\n' "$(date +%T)" "$*" >&2; }
 
@@ -66,7 +67,11 @@ if needs_lab; then
   # shellcheck disable=SC1090
   . "$state.env"
   set +a
-  log "lab tests"
-  ctest --test-dir "$build" -L "^lab$" --output-on-failure || status=1
+  log "lab, fault and vm tests"
+  ctest --test-dir "$build" -L "^(lab|fault|vm)$" --output-on-failure || status=1
+fi
+if [[ "fuzz" =~ ^($labels)$ ]]; then
+  log "fuzz smoke run"
+  ctest --test-dir "$build" -L "^fuzz$" --output-on-failure || status=1
 fi
 exit "$status"

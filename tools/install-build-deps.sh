@@ -9,6 +9,7 @@ packages=(
   libabsl-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev prometheus-cpp-dev
   libcryptsetup-dev libmount-dev libblkid-dev
   libgtest-dev libgmock-dev
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -1,0 +1,34 @@
+// libFuzzer target: cloud.conf text -> openstack::ParseCloudConfig, then what the driver does
+// with a parsed config: look up clouds, clone, validate, and merge a tenant Secret.
+#include <cstdlib>
+#include <vector>
+
+#include "fuzz/fuzz_util.h"
+#include "openstack/cloud_config.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text = byok::fuzz::AsView(data, size);
+  std::vector<std::string> warnings;
+  auto config = byok::openstack::ParseCloudConfig(text, &warnings);
+  if (!config.ok()) return 0;
+  byok::openstack::CloudConfig copy = config->Clone();
+  if (copy.FindCloud("") == nullptr) abort();  // [Global] always exists
+  (void)byok::openstack::ValidateAuthOptions(copy.global, "cloud.conf [Global]");
+  for (const auto& [name, options] : config->clouds) {
+    if (config->FindCloud(name) == nullptr) abort();
+    (void)options.Describe();
+    // A tenant Secret selecting that cloud, with and without an application credential.
+    std::map<std::string, std::string> secrets = {{"cloud", name}};
+    (void)byok::openstack::AuthOptionsFromSecretMap(secrets, *config);
+    secrets["application-credential-id"] = "ac";
+    secrets["application-credential-secret"] = "s";
+    (void)byok::openstack::AuthOptionsFromSecretMap(secrets, *config);
+  }
+  std::map<std::string, std::string> secrets = {{"auth-url", "https://k:5000/v3"},
+                                                {"application-credential-name", "n"},
+                                                {"application-credential-secret", "s"},
+                                                {"username", "u"}};
+  (void)byok::openstack::AuthOptionsFromSecretMap(secrets, *config);
+  (void)config->global.Describe();
+  return 0;
+}
