@@ -18,6 +18,7 @@
 #include "csi/readiness.h"
 #include "csi/server.h"
 #include "csi/version.h"
+#include "node/node_service.h"
 #include "openstack/cloud_config.h"
 
 namespace byok {
@@ -64,7 +65,7 @@ int Run(int argc, char** argv) {
     }
   }
   auto stats = std::make_shared<openstack::HttpStats>();
-  auto cloud = cloud::OpenStackCloudAccess::Create(*std::move(config), stats);
+  auto cloud = cloud::OpenStackCloudAccess::Create(config->Clone(), stats);
   if (!cloud.ok()) return Fail("cannot set up the OpenStack clients", cloud.status());
 
   std::unique_ptr<csi::Readiness> readiness;
@@ -83,6 +84,14 @@ int Run(int argc, char** argv) {
     services.push_back(controller.get());
   } else {
     readiness = std::make_unique<csi::Readiness>();
+  }
+  std::unique_ptr<node::NodeService> node;
+  if (options->runs_node()) {
+    auto created = node::NewNodeService(node::NodeOptionsFromConfig(*config, options->node_id),
+                                        cloud->get(), *config);
+    if (!created.ok()) return Fail("cannot set up the node service", created.status());
+    node = *std::move(created);
+    services.push_back(node.get());
   }
   csi::IdentityService identity(options->runs_controller(), readiness.get());
   services.push_back(&identity);

@@ -4,9 +4,9 @@
 # byok-for-cinder applied) and walks one BYOK-encrypted volume through its life via the
 # driver's CSI socket, as the Kubernetes sidecars and kubelet would:
 #   tenant stores a key in Barbican -> CreateVolume (envelope mode) -> ControllerPublish to a
-#   Nova server -> node: stage (LUKS2 format + open with the tenant's key), publish, write,
-#   read back, unstage (in a QEMU guest with real dm-crypt) -> ControllerUnpublish ->
-#   DeleteVolume (crypto-erase).
+#   Nova server -> ControllerUnpublish -> node: stage (LUKS2 format + open with the tenant's
+#   key), publish, write, read back, expand, unstage (in a QEMU guest with real dm-crypt, the
+#   tests/vm scenarios) -> DeleteVolume (crypto-erase).
 # The lab keeps running afterwards: tests/lab/down.sh "$LAB_STATE_DIR" stops it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,10 +59,12 @@ if [[ "${LAB_NOVA:-0}" == 1 ]]; then
   ctl ControllerUnpublishVolume "{\"volume_id\":\"$volume_id\",\"node_id\":\"$LAB_NOVA_SERVER_ID\"}"
 fi
 
-if [[ -x tests/vm/demo-node.sh ]]; then
-  say "node: stage, publish, write, read back, unstage in a QEMU guest with real dm-crypt"
-  tests/vm/demo-node.sh "$build" "$state" "$volume_id" "$key_id"
-fi
+say "node: a QEMU guest with real dm-crypt gets lab volumes as virtio disks (as Nova attaches"
+say "them) and cinder-byok-csi --mode=node stages (LUKS2 format + open with the tenant's key),"
+say "publishes, writes, reads back, expands and unstages them; the host then checks that no"
+say "plaintext reached the Cinder volume files"
+tests/vm/e2e.sh "$build/cmd/cinder-byok-csi" "$build/tests/vm/byok-vm-guest-test" \
+  "$build/tests/vm/byok-vm-lab"
 
 say "DeleteVolume (crypto-erase: the wrapped data key is removed first)"
 ctl DeleteVolume "{\"volume_id\":\"$volume_id\"}"

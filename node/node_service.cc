@@ -1,0 +1,177 @@
+#include "node/node_service.h"
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "csi/grpc_status.h"
+#include "node/expander.h"
+#include "node/publisher.h"
+#include "node/request_validation.h"
+#include "node/stager.h"
+#include "node/volume_stats.h"
+
+namespace byok::node {
+namespace {
+
+using ::csi::v1::NodeServiceCapability;
+
+grpc::Status Busy(const std::string& volume_id) {
+  return grpc::Status(grpc::StatusCode::ABORTED,
+                      StrCat("an operation on volume ", volume_id, " is already in progress"));
+}
+
+}  // namespace
+
+NodeOptions NodeOptionsFromConfig(const openstack::CloudConfig& config, std::string node_id) {
+  NodeOptions options;
+  options.node_id = std::move(node_id);
+  options.max_volumes_per_node = config.block_storage.node_volume_attach_limit;
+  return options;
+}
+
+absl::Time NodeService::Deadline(const grpc::ServerContext* context) const {
+  absl::Time fallback = absl::Now() + options_.default_call_timeout;
+  if (context == nullptr) return fallback;
+  absl::Time deadline = absl::FromChrono(context->deadline());
+  // gRPC reports "no deadline" as a time far in the future.
+  return deadline > absl::Now() + absl::Hours(24 * 365) ? fallback : deadline;
+}
+
+grpc::Status NodeService::NodeStageVolume(grpc::ServerContext* context,
+                                          const ::csi::v1::NodeStageVolumeRequest* request,
+                                          ::csi::v1::NodeStageVolumeResponse*) {
+  absl::StatusOr<StageParams> params = ValidateStage(*request);
+  if (!params.ok()) return csi::ToGrpcStatus(params.status());
+  auto guard = inflight_.TryAcquire(params->volume_id);
+  if (!guard) return Busy(params->volume_id);
+  Stager stager(deps_, &unlock_limiter_);
+  return csi::ToGrpcStatus(stager.Stage(*params, Deadline(context)));
+}
+
+grpc::Status NodeService::NodeUnstageVolume(grpc::ServerContext*,
+                                            const ::csi::v1::NodeUnstageVolumeRequest* request,
+                                            ::csi::v1::NodeUnstageVolumeResponse*) {
+  absl::StatusOr<UnstageParams> params = ValidateUnstage(*request);
+  if (!params.ok()) return csi::ToGrpcStatus(params.status());
+  auto guard = inflight_.TryAcquire(params->volume_id);
+  if (!guard) return Busy(params->volume_id);
+  Stager stager(deps_, &unlock_limiter_);
+  return csi::ToGrpcStatus(stager.Unstage(*params));
+}
+
+grpc::Status NodeService::NodePublishVolume(grpc::ServerContext*,
+                                            const ::csi::v1::NodePublishVolumeRequest* request,
+                                            ::csi::v1::NodePublishVolumeResponse*) {
+  absl::StatusOr<PublishParams> params = ValidatePublish(*request);
+  if (!params.ok()) return csi::ToGrpcStatus(params.status());
+  auto guard = inflight_.TryAcquire(params->volume_id);
+  if (!guard) return Busy(params->volume_id);
+  return csi::ToGrpcStatus(Publisher(deps_).Publish(*params));
+}
+
+grpc::Status NodeService::NodeUnpublishVolume(grpc::ServerContext*,
+                                              const ::csi::v1::NodeUnpublishVolumeRequest* request,
+                                              ::csi::v1::NodeUnpublishVolumeResponse*) {
+  absl::StatusOr<UnpublishParams> params = ValidateUnpublish(*request);
+  if (!params.ok()) return csi::ToGrpcStatus(params.status());
+  auto guard = inflight_.TryAcquire(params->volume_id);
+  if (!guard) return Busy(params->volume_id);
+  return csi::ToGrpcStatus(Publisher(deps_).Unpublish(*params));
+}
+
+grpc::Status NodeService::NodeExpandVolume(grpc::ServerContext* context,
+                                           const ::csi::v1::NodeExpandVolumeRequest* request,
+                                           ::csi::v1::NodeExpandVolumeResponse* response) {
+  absl::StatusOr<ExpandParams> params = ValidateExpand(*request);
+  if (!params.ok()) return csi::ToGrpcStatus(params.status());
+  auto guard = inflight_.TryAcquire(params->volume_id);
+  if (!guard) return Busy(params->volume_id);
+  absl::StatusOr<int64_t> bytes = Expander(deps_).Expand(*params, Deadline(context));
+  if (!bytes.ok()) return csi::ToGrpcStatus(bytes.status());
+  response->set_capacity_bytes(*bytes);
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeService::NodeGetVolumeStats(grpc::ServerContext*,
+                                             const ::csi::v1::NodeGetVolumeStatsRequest* request,
+                                             ::csi::v1::NodeGetVolumeStatsResponse* response) {
+  // Read-only: no in-flight guard, so kubelet's periodic stats never collide with a stage.
+  absl::StatusOr<StatsParams> params = ValidateStats(*request);
+  if (!params.ok()) return csi::ToGrpcStatus(params.status());
+  absl::StatusOr<VolumeUsage> usage = StatsReader(deps_).Read(*params);
+  if (!usage.ok()) return csi::ToGrpcStatus(usage.status());
+  if (usage->has_usage) {
+    auto* bytes = response->add_usage();
+    bytes->set_unit(::csi::v1::VolumeUsage::BYTES);
+    bytes->set_total(usage->total_bytes);
+    if (!usage->block) {
+      bytes->set_used(usage->used_bytes);
+      bytes->set_available(usage->available_bytes);
+      auto* inodes = response->add_usage();
+      inodes->set_unit(::csi::v1::VolumeUsage::INODES);
+      inodes->set_total(usage->total_inodes);
+      inodes->set_used(usage->used_inodes);
+      inodes->set_available(usage->available_inodes);
+    }
+  }
+  response->mutable_volume_condition()->set_abnormal(usage->abnormal);
+  response->mutable_volume_condition()->set_message(usage->abnormal ? usage->message
+                                                                    : "volume is healthy");
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeService::NodeGetCapabilities(grpc::ServerContext*,
+                                              const ::csi::v1::NodeGetCapabilitiesRequest*,
+                                              ::csi::v1::NodeGetCapabilitiesResponse* response) {
+  for (auto type :
+       {NodeServiceCapability::RPC::STAGE_UNSTAGE_VOLUME,
+        NodeServiceCapability::RPC::GET_VOLUME_STATS, NodeServiceCapability::RPC::EXPAND_VOLUME,
+        NodeServiceCapability::RPC::VOLUME_CONDITION}) {
+    response->add_capabilities()->mutable_rpc()->set_type(type);
+  }
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<InstanceInfo> NodeService::Instance(absl::Time deadline) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (instance_) return *instance_;
+  }
+  if (metadata_ == nullptr) return absl::UnavailableError("no instance metadata source");
+  absl::StatusOr<InstanceInfo> info = metadata_->Get(deadline);
+  if (info.ok()) {
+    absl::MutexLock lock(&mu_);
+    instance_ = *info;
+  }
+  return info;
+}
+
+grpc::Status NodeService::NodeGetInfo(grpc::ServerContext* context,
+                                      const ::csi::v1::NodeGetInfoRequest*,
+                                      ::csi::v1::NodeGetInfoResponse* response) {
+  std::string node_id = options_.node_id;
+  std::string zone = options_.availability_zone;
+  if (node_id.empty() || zone.empty()) {
+    absl::StatusOr<InstanceInfo> instance = Instance(Deadline(context));
+    if (instance.ok()) {
+      if (node_id.empty()) node_id = instance->uuid;
+      if (zone.empty()) zone = instance->availability_zone;
+    } else if (node_id.empty()) {
+      return csi::ToGrpcStatus(absl::Status(
+          instance.status().code(), StrCat("no --node-id and the Nova instance UUID is unknown: ",
+                                           instance.status().message())));
+    } else {
+      log::Warning("no availability zone for the node topology",
+                   {{"error", std::string(instance.status().message())}});
+    }
+  }
+  response->set_node_id(node_id);
+  response->set_max_volumes_per_node(options_.max_volumes_per_node > 0
+                                         ? options_.max_volumes_per_node
+                                         : kDefaultMaxVolumesPerNode);
+  if (!zone.empty()) {
+    (*response->mutable_accessible_topology()->mutable_segments())[kTopologyZoneKey] = zone;
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace byok::node

@@ -1,0 +1,226 @@
+#include "node/request_validation.h"
+
+#include "common/strings.h"
+#include "csi/csi.pb.h"
+#include "node/fs_tools.h"
+
+namespace byok::node {
+namespace {
+
+using ::csi::v1::VolumeCapability;
+
+constexpr size_t kMaxIdBytes = 128;
+constexpr size_t kMaxPathBytes = 4096;
+constexpr size_t kMaxMountFlagsBytes = 4096;
+
+absl::Status Missing(std::string_view field) {
+  return absl::InvalidArgumentError(StrCat(field, " is required"));
+}
+
+absl::Status CheckVolumeId(const std::string& id) {
+  if (id.empty()) return Missing("volume_id");
+  if (id.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError(StrCat("volume_id is longer than ", kMaxIdBytes, " bytes"));
+  }
+  for (char c : id) {
+    if (c == '/' || c == '\0' || static_cast<unsigned char>(c) < 0x20) {
+      return absl::InvalidArgumentError("volume_id contains '/' or control characters");
+    }
+  }
+  if (id == "." || id == "..") return absl::InvalidArgumentError("volume_id is not a volume ID");
+  return absl::OkStatus();
+}
+
+absl::Status CheckPath(const std::string& path, std::string_view field) {
+  if (path.empty()) return Missing(field);
+  if (path.size() > kMaxPathBytes) {
+    return absl::InvalidArgumentError(StrCat(field, " is longer than ", kMaxPathBytes, " bytes"));
+  }
+  if (path.front() != '/') return absl::InvalidArgumentError(StrCat(field, " must be absolute"));
+  if (path.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError(StrCat(field, " contains a NUL byte"));
+  }
+  for (std::string_view part : Split(path, '/')) {
+    if (part == "..") return absl::InvalidArgumentError(StrCat(field, " contains \"..\""));
+  }
+  return absl::OkStatus();
+}
+
+// Options that would change what is mounted rather than how.
+bool ForbiddenMountFlag(std::string_view flag) {
+  static constexpr std::string_view kForbidden[] = {
+      "bind",         "rbind",         "remount",         "move",
+      "make-shared",  "make-rshared",  "make-slave",      "make-rslave",
+      "make-private", "make-rprivate", "make-unbindable", "make-runbindable"};
+  for (std::string_view f : kForbidden) {
+    if (flag == f) return true;
+  }
+  return StartsWith(flag, "X-") || StartsWith(flag, "x-");
+}
+
+}  // namespace
+
+absl::StatusOr<VolumeAccess> ValidateCapability(const VolumeCapability& capability,
+                                                std::string_view field,
+                                                absl::StatusCode unsupported) {
+  VolumeAccess access;
+  if (!capability.has_access_mode()) return Missing(StrCat(field, ".access_mode"));
+  using Mode = VolumeCapability::AccessMode;
+  switch (capability.access_mode().mode()) {
+    case Mode::SINGLE_NODE_WRITER:
+    case Mode::SINGLE_NODE_SINGLE_WRITER:
+    case Mode::SINGLE_NODE_MULTI_WRITER:
+      break;
+    case Mode::SINGLE_NODE_READER_ONLY:
+    case Mode::MULTI_NODE_READER_ONLY:
+      access.readonly = true;
+      break;
+    case Mode::UNKNOWN:
+      return absl::InvalidArgumentError(StrCat(field, ".access_mode.mode is UNKNOWN"));
+    default:
+      return absl::Status(
+          unsupported,
+          StrCat(field, ".access_mode.mode ", Mode::Mode_Name(capability.access_mode().mode()),
+                 " is not supported: a Cinder volume is attached to one node at a time"));
+  }
+  if (capability.has_block()) {
+    access.block = true;
+  } else if (capability.has_mount()) {
+    const auto& mount = capability.mount();
+    access.fs_type = mount.fs_type();
+    if (!access.fs_type.empty() && !FsTools::Supported(access.fs_type)) {
+      return absl::Status(unsupported, StrCat(field, ".mount.fs_type \"", access.fs_type,
+                                              "\" is not supported (ext4, xfs)"));
+    }
+    size_t total = 0;
+    for (const std::string& flag : mount.mount_flags()) {
+      total += flag.size();
+      if (flag.empty() || flag.find(',') != std::string::npos ||
+          flag.find('\0') != std::string::npos) {
+        return absl::InvalidArgumentError(
+            StrCat(field, ".mount.mount_flags: each flag must be one non-empty option"));
+      }
+      if (ForbiddenMountFlag(flag)) {
+        return absl::InvalidArgumentError(
+            StrCat(field, ".mount.mount_flags: \"", flag, "\" is not allowed"));
+      }
+      access.mount_flags.push_back(flag);
+    }
+    if (total > kMaxMountFlagsBytes) {
+      return absl::InvalidArgumentError(StrCat(field, ".mount.mount_flags exceed 4 KiB"));
+    }
+    if (!mount.volume_mount_group().empty()) {
+      return absl::Status(
+          unsupported,
+          StrCat(field, ".mount.volume_mount_group is not supported (no VOLUME_MOUNT_GROUP)"));
+    }
+  } else {
+    return Missing(StrCat(field, ".access_type (block or mount)"));
+  }
+  return access;
+}
+
+absl::StatusOr<StageParams> ValidateStage(const ::csi::v1::NodeStageVolumeRequest& request) {
+  StageParams p;
+  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  if (absl::Status s = CheckPath(request.staging_target_path(), "staging_target_path"); !s.ok()) {
+    return s;
+  }
+  if (!request.has_volume_capability()) return Missing("volume_capability");
+  absl::StatusOr<VolumeAccess> access = ValidateCapability(
+      request.volume_capability(), "volume_capability", absl::StatusCode::kFailedPrecondition);
+  if (!access.ok()) return access.status();
+  p.volume_id = request.volume_id();
+  p.staging_path = request.staging_target_path();
+  p.access = *std::move(access);
+  p.secrets.insert(request.secrets().begin(), request.secrets().end());
+  p.volume_context.insert(request.volume_context().begin(), request.volume_context().end());
+  return p;
+}
+
+absl::StatusOr<UnstageParams> ValidateUnstage(const ::csi::v1::NodeUnstageVolumeRequest& request) {
+  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  if (absl::Status s = CheckPath(request.staging_target_path(), "staging_target_path"); !s.ok()) {
+    return s;
+  }
+  return UnstageParams{request.volume_id(), request.staging_target_path()};
+}
+
+absl::StatusOr<PublishParams> ValidatePublish(const ::csi::v1::NodePublishVolumeRequest& request) {
+  PublishParams p;
+  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  if (absl::Status s = CheckPath(request.target_path(), "target_path"); !s.ok()) return s;
+  if (!request.has_volume_capability()) return Missing("volume_capability");
+  absl::StatusOr<VolumeAccess> access = ValidateCapability(
+      request.volume_capability(), "volume_capability", absl::StatusCode::kFailedPrecondition);
+  if (!access.ok()) return access.status();
+  if (request.staging_target_path().empty()) {
+    return absl::FailedPreconditionError(
+        "staging_target_path is required: the plugin has STAGE_UNSTAGE_VOLUME, so the volume must "
+        "be staged first");
+  }
+  if (absl::Status s = CheckPath(request.staging_target_path(), "staging_target_path"); !s.ok()) {
+    return s;
+  }
+  if (request.staging_target_path() == request.target_path()) {
+    return absl::InvalidArgumentError("target_path equals staging_target_path");
+  }
+  p.volume_id = request.volume_id();
+  p.staging_path = request.staging_target_path();
+  p.target_path = request.target_path();
+  p.access = *std::move(access);
+  p.readonly = request.readonly() || p.access.readonly;
+  return p;
+}
+
+absl::StatusOr<UnpublishParams> ValidateUnpublish(
+    const ::csi::v1::NodeUnpublishVolumeRequest& request) {
+  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  if (absl::Status s = CheckPath(request.target_path(), "target_path"); !s.ok()) return s;
+  return UnpublishParams{request.volume_id(), request.target_path()};
+}
+
+absl::StatusOr<ExpandParams> ValidateExpand(const ::csi::v1::NodeExpandVolumeRequest& request) {
+  ExpandParams p;
+  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  if (absl::Status s = CheckPath(request.volume_path(), "volume_path"); !s.ok()) return s;
+  if (!request.staging_target_path().empty()) {
+    if (absl::Status s = CheckPath(request.staging_target_path(), "staging_target_path"); !s.ok()) {
+      return s;
+    }
+  }
+  if (request.has_volume_capability()) {
+    absl::StatusOr<VolumeAccess> access = ValidateCapability(
+        request.volume_capability(), "volume_capability", absl::StatusCode::kInvalidArgument);
+    if (!access.ok()) return access.status();
+    p.block = access->block;
+  }
+  if (request.has_capacity_range()) {
+    p.required_bytes = request.capacity_range().required_bytes();
+    p.limit_bytes = request.capacity_range().limit_bytes();
+    if (p.required_bytes < 0 || p.limit_bytes < 0) {
+      return absl::InvalidArgumentError("capacity_range values must not be negative");
+    }
+    if (p.limit_bytes > 0 && p.required_bytes > p.limit_bytes) {
+      return absl::InvalidArgumentError(
+          "capacity_range.required_bytes exceeds capacity_range.limit_bytes");
+    }
+  }
+  p.volume_id = request.volume_id();
+  p.volume_path = request.volume_path();
+  p.staging_path = request.staging_target_path();
+  return p;
+}
+
+absl::StatusOr<StatsParams> ValidateStats(const ::csi::v1::NodeGetVolumeStatsRequest& request) {
+  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  if (absl::Status s = CheckPath(request.volume_path(), "volume_path"); !s.ok()) return s;
+  if (!request.staging_target_path().empty()) {
+    if (absl::Status s = CheckPath(request.staging_target_path(), "staging_target_path"); !s.ok()) {
+      return s;
+    }
+  }
+  return StatsParams{request.volume_id(), request.volume_path(), request.staging_target_path()};
+}
+
+}  // namespace byok::node

@@ -1,0 +1,235 @@
+// NodeStageVolume / NodeUnstageVolume end to end over the fakes: key first, disk second.
+#include "node/stager.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "node/mapping_name.h"
+#include "node/paths.h"
+#include "node/testing/node_world.h"
+
+namespace byok::node {
+namespace {
+
+using envelope::LuksState;
+using testing::Filesystem;
+using ::testing::HasSubstr;
+using testing::NodeWorld;
+
+class StagerTest : public ::testing::Test {
+ protected:
+  StagerTest() : limiter_(2), stager_(world_.deps(), &limiter_) {}
+
+  StageParams Params(const NodeWorld::Volume& v, bool block = false) {
+    StageParams p;
+    p.volume_id = v.id;
+    p.staging_path = world_.Path("staging-" + v.name);
+    p.access.block = block;
+    if (!v.key_id.empty()) p.secrets["keyID"] = v.key_id;
+    return p;
+  }
+  absl::Status Stage(const StageParams& p) {
+    return stager_.Stage(p, absl::Now() + absl::Seconds(10));
+  }
+  absl::Status Unstage(const StageParams& p) {
+    return stager_.Unstage({p.volume_id, p.staging_path});
+  }
+
+  NodeWorld world_;
+  UnlockLimiter limiter_;
+  Stager stager_;
+};
+
+TEST_F(StagerTest, EnvelopeVolumeIsFormattedUnlockedFormattedAndMounted) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  StageParams p = Params(v);
+  ASSERT_TRUE(Stage(p).ok());
+  EXPECT_EQ(world_.host().formats(), 1);
+  EXPECT_EQ(world_.LuksState(v.id), "formatted");
+  auto mount = world_.host().MountAt(p.staging_path);
+  ASSERT_TRUE(mount.has_value());
+  EXPECT_EQ(mount->source, MapperPath(MappingName(v.id)));
+  EXPECT_EQ(mount->fstype, "ext4");
+  EXPECT_THAT(world_.host().commands(),
+              ::testing::ElementsAre("mkfs.ext4 -q -m0 " + MapperPath(MappingName(v.id))));
+}
+
+TEST_F(StagerTest, SecondStageIsIdempotentAndNeverFormatsAgain) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  StageParams p = Params(v);
+  ASSERT_TRUE(Stage(p).ok());
+  ASSERT_TRUE(Stage(p).ok());
+  EXPECT_EQ(world_.host().formats(), 1);
+  EXPECT_EQ(world_.host().activations(), 1);
+  EXPECT_EQ(world_.host().commands().size(), 1u);  // one mkfs
+}
+
+TEST_F(StagerTest, UnstageUnmountsClosesAndIsIdempotent) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  StageParams p = Params(v);
+  ASSERT_TRUE(Stage(p).ok());
+  ASSERT_TRUE(Unstage(p).ok());
+  EXPECT_FALSE(world_.host().MountAt(p.staging_path).has_value());
+  EXPECT_FALSE(world_.host().MappingActive(MappingName(v.id)));
+  EXPECT_TRUE(Unstage(p).ok());
+  // Restage: the data is still there (no format, no mkfs).
+  ASSERT_TRUE(Stage(p).ok());
+  EXPECT_EQ(world_.host().formats(), 1);
+  EXPECT_EQ(world_.host().commands().size(), 1u);
+}
+
+TEST_F(StagerTest, UnstageOfANeverStagedVolumeIsOk) {
+  EXPECT_TRUE(stager_.Unstage({"vol-never", world_.Path("nothing")}).ok());
+}
+
+TEST_F(StagerTest, WrongKeyNamesTheSecretKeyAndTouchesNothing) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  StageParams p = Params(v);
+  p.secrets["keyID"] = world_.AddKey();  // another valid tenant key
+  absl::Status s = Stage(p);
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(s.message(), HasSubstr("\"keyID\""));
+  EXPECT_THAT(s.message(), HasSubstr(v.id));
+  EXPECT_THAT(s.message(), HasSubstr("nothing on the disk was touched"));
+  EXPECT_EQ(world_.host().formats(), 0);
+  EXPECT_EQ(world_.host().DiskAt(v.device).content.kind, ContentKind::kBlank);
+  EXPECT_EQ(world_.LuksState(v.id), "pending");
+  EXPECT_FALSE(PathExists(p.staging_path));
+}
+
+TEST_F(StagerTest, MissingKeyIdIsInvalidArgumentNamingIt) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  StageParams p = Params(v);
+  p.secrets.clear();
+  absl::Status s = Stage(p);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("keyID"));
+}
+
+TEST_F(StagerTest, DescriptorComesFromCinderNotVolumeContext) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  StageParams p = Params(v);
+  p.volume_context[envelope::kMetaMode] = "none";  // a stale or forged hint
+  ASSERT_TRUE(Stage(p).ok());
+  EXPECT_EQ(world_.host().formats(), 1);  // encrypted regardless
+}
+
+TEST_F(StagerTest, UnknownVolumeIsNotFound) {
+  NodeWorld::Volume ghost;
+  ghost.id = "no-such-volume";
+  ghost.name = "ghost";
+  EXPECT_EQ(Stage(Params(ghost)).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(StagerTest, BadSecretsFailBeforeTheDisk) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  world_.cloud().for_secrets_error = absl::InvalidArgumentError("Secret key auth-url is bad");
+  EXPECT_EQ(Stage(Params(v)).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(world_.host().formats(), 0);
+}
+
+TEST_F(StagerTest, PlainVolumeGetsAFilesystemOnTheRawDisk) {
+  auto v = world_.AddPlainVolume("pvc-plain");
+  StageParams p = Params(v);
+  p.access.fs_type = "xfs";
+  ASSERT_TRUE(Stage(p).ok());
+  EXPECT_THAT(world_.host().commands(), ::testing::ElementsAre("mkfs.xfs -q " + v.device));
+  EXPECT_EQ(world_.host().MountAt(p.staging_path)->source, v.device);
+  EXPECT_EQ(world_.host().formats(), 0);
+}
+
+TEST_F(StagerTest, ExistingFilesystemOfAnotherTypeIsNotReformatted) {
+  auto v = world_.AddPlainVolume("pvc-plain", Filesystem("xfs"));
+  StageParams p = Params(v);
+  p.access.fs_type = "ext4";
+  EXPECT_EQ(Stage(p).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(world_.host().commands().empty());
+  EXPECT_EQ(world_.host().DiskAt(v.device).content.type, "xfs");
+}
+
+TEST_F(StagerTest, LuksHeaderOnAPlainVolumeIsNotAFilesystem) {
+  auto v = world_.AddPlainVolume("pvc-plain");
+  ASSERT_TRUE(world_.host().crypt().FormatLuks2(v.device, *envelope::GenerateDek(), "x").ok());
+  EXPECT_EQ(Stage(Params(v)).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(world_.host().commands().empty());
+}
+
+TEST_F(StagerTest, ExistingFilesystemIsMountedAsIs) {
+  auto v = world_.AddPlainVolume("pvc-plain", Filesystem("xfs"));
+  StageParams p = Params(v);
+  ASSERT_TRUE(Stage(p).ok());
+  EXPECT_TRUE(world_.host().commands().empty());
+  EXPECT_EQ(world_.host().MountAt(p.staging_path)->fstype, "xfs");
+}
+
+TEST_F(StagerTest, ReadOnlyAccessMountsReadOnly) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  StageParams p = Params(v);
+  p.access.readonly = true;
+  ASSERT_TRUE(Stage(p).ok());
+  EXPECT_TRUE(world_.host().MountAt(p.staging_path)->readonly);
+}
+
+TEST_F(StagerTest, StagingPathHoldingAnotherDeviceIsAlreadyExists) {
+  auto a = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  auto b = world_.AddPlainVolume("pvc-b", Filesystem("ext4"));
+  StageParams pa = Params(a);
+  ASSERT_TRUE(Stage(pa).ok());
+  StageParams pb = Params(b);
+  pb.staging_path = pa.staging_path;
+  EXPECT_EQ(Stage(pb).code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(StagerTest, BlockModeBindsTheMappingInsideTheStagingDir) {
+  auto v = world_.AddEnvelopeVolume("pvc-blk", LuksState::kPending);
+  StageParams p = Params(v, /*block=*/true);
+  ASSERT_TRUE(Stage(p).ok());
+  EXPECT_TRUE(world_.host().commands().empty());  // no filesystem in block mode
+  std::string file = BlockStagingFile(p.staging_path);
+  ASSERT_TRUE(world_.host().MountAt(file).has_value());
+  auto devno = world_.host().probe().DeviceNumber(file);
+  ASSERT_TRUE(devno.ok());
+  EXPECT_EQ(*devno, *world_.host().probe().DeviceNumber(MapperPath(MappingName(v.id))));
+  ASSERT_TRUE(Stage(p).ok());  // idempotent
+  ASSERT_TRUE(Unstage(p).ok());
+  EXPECT_FALSE(PathExists(file));
+  EXPECT_FALSE(world_.host().MappingActive(MappingName(v.id)));
+}
+
+TEST_F(StagerTest, UnstageOfAMappingStillInUseFails) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  StageParams p = Params(v);
+  ASSERT_TRUE(Stage(p).ok());
+  // A publish bind mount left behind.
+  std::string target = world_.Path("pod-target");
+  ASSERT_TRUE(EnsureDirectory(target).ok());
+  ASSERT_TRUE(world_.host().mounter().BindMount(p.staging_path, target, false, {}).ok());
+  absl::Status s = Unstage(p);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("still published"));
+  EXPECT_TRUE(world_.host().MappingActive(MappingName(v.id)));
+}
+
+TEST_F(StagerTest, StaleMappingFromADetachedDiskIsRepaired) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  StageParams p = Params(v);
+  ASSERT_TRUE(Stage(p).ok());
+  ASSERT_TRUE(Unstage(p).ok());
+  // The plugin restarted after a reattach: an old mapping points at a vanished disk.
+  std::string old_disk = world_.host().AddDisk("old-attachment", testing::kGiB);
+  world_.host().AddMapping(MappingName(v.id), old_disk);
+  world_.host().Detach(old_disk);
+  ASSERT_TRUE(Stage(p).ok());
+  auto status = world_.host().crypt().GetMapping(MappingName(v.id));
+  EXPECT_EQ(status->backing_device, v.device);
+  EXPECT_EQ(world_.host().formats(), 1);
+}
+
+TEST_F(StagerTest, MissingDiskIsNotFound) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  world_.host().Detach(v.device);
+  EXPECT_EQ(Stage(Params(v)).code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace byok::node
