@@ -7,14 +7,17 @@
 #
 # Environment knobs:
 #   BUILD_DIR      build directory (default: build-asan)
-#   LAB_STATE_DIR  lab state (default: .lab in the checkout; purged at the end unless LAB_KEEP=1)
+#   LAB_STATE_DIR  lab state (default: /tmp/byok-lab-<hash of the checkout path>; purged at the
+#                  end unless LAB_KEEP=1)
 #   LAB_KEEP=1     leave the lab running afterwards
 #   TEST_LABELS    ctest label regex to run (default: everything)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build=${BUILD_DIR:-$root/build-asan}
-state=${LAB_STATE_DIR:-$root/.lab}
+# The lab's MariaDB socket path must stay under ~100 characters, so the default state dir is
+# short and derived from the checkout, whatever its path.
+state=${LAB_STATE_DIR:-/tmp/byok-lab-$(printf '%s' "$root" | md5sum | cut -c1-8)}
 labels=${TEST_LABELS:-unit|conformance|packaging|lab|fault|vm|fuzz}
 
 log() { printf '== %s %s\n' "$(date +%T)" "$*" >&2; }
