@@ -48,6 +48,17 @@ for t in "${TARGETS[@]}"; do
   grown="$OUT/corpus/$t"
   mkdir -p "$grown"
   log="$OUT/$t.log"
+  # Replay the committed reproducers first: a crash fixed once must stay fixed.
+  repros=("$SRC/fuzz/crashes/$t-"*)
+  if [ -e "${repros[0]}" ]; then
+    if ! "$BUILD/fuzz/$t" "${repros[@]}" >"$OUT/$t.replay.log" 2>&1; then
+      echo "!! $t: a committed reproducer crashes again (log $OUT/$t.replay.log)"
+      grep -E "ERROR|SUMMARY|runtime error" "$OUT/$t.replay.log" | head -10
+      failed+=("$t")
+      continue
+    fi
+    echo "== $t: ${#repros[@]} committed reproducer(s) replayed clean"
+  fi
   echo "== $t: ${SECONDS_PER_TARGET}s from $(ls "$seeds" 2>/dev/null | wc -l) seeds"
   # New inputs go to the first directory ($grown), never into the committed seeds.
   if "$BUILD/fuzz/$t" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="${BYOK_FUZZ_RSS_MB:-2048}" \

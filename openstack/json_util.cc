@@ -1,5 +1,9 @@
 #include "openstack/json_util.h"
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
 #include "openstack/absl_compat.h"
 
 namespace byok::openstack::json {
@@ -31,8 +35,20 @@ std::string String(const nlohmann::json& obj, std::string_view key, std::string_
 int64_t Int(const nlohmann::json& obj, std::string_view key, int64_t def) {
   const nlohmann::json* v = Find(obj, key);
   if (v == nullptr) return def;
+  if (v->is_number_unsigned()) {
+    const uint64_t u = v->get<uint64_t>();
+    return u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ? def
+                                                                           : static_cast<int64_t>(u);
+  }
   if (v->is_number_integer()) return v->get<int64_t>();
-  if (v->is_number()) return static_cast<int64_t>(v->get<double>());
+  if (v->is_number_float()) {
+    // A service may send 1e300 or NaN; converting those to an integer is undefined behaviour,
+    // so anything outside int64's range is treated as absent.
+    const double d = v->get<double>();
+    constexpr double kLimit = 9223372036854775808.0;  // 2^63
+    if (!std::isfinite(d) || d >= kLimit || d < -kLimit) return def;
+    return static_cast<int64_t>(d);
+  }
   if (v->is_string()) {
     // Some services quote numbers (e.g. sizes in older Cinder views).
     int64_t out = def;
