@@ -5,6 +5,17 @@
 #include "envelope/key_wrap.h"
 
 namespace byok::cloud {
+namespace {
+
+// Barbican unreachable or too slow says nothing about the key: keep the code (retryable) and
+// name the key and where it came from, so the event a tenant reads is not just a URL.
+absl::Status NotReached(const absl::Status& status, const std::string& id) {
+  return absl::Status(status.code(),
+                      StrCat("could not read Barbican key ", id, " (Secret key ", kSecretKeyId,
+                             "): ", status.message(), "; retry when Barbican answers"));
+}
+
+}  // namespace
 
 absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::string& key_ref,
                                            absl::Time deadline) {
@@ -31,7 +42,7 @@ absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::st
                            "(openstack acl user add --operation-type read ...) or put "
                            "tenant credentials in the Secret"));
     }
-    return meta.status();
+    return NotReached(meta.status(), *id);
   }
   std::vector<std::string> problems;
   if (meta->secret_type != "symmetric") {
@@ -66,7 +77,7 @@ absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::st
           StrCat(clients.identity, " may read Barbican key ", *id,
                  "'s metadata but not its payload; grant a read ACL on the secret"));
     }
-    return payload.status();
+    return NotReached(payload.status(), *id);
   }
   if (payload->size() != envelope::kKekBytes) {
     return absl::InvalidArgumentError(StrCat("Barbican key ", *id, " payload has ",

@@ -180,6 +180,34 @@ TEST_F(ControllerServiceTest, DeleteCryptoErasesThenDeletesAndIsIdempotent) {
   EXPECT_TRUE(cloud_.barbican->Exists(key_id_));  // the tenant's key is theirs to keep
 }
 
+// A create that Cinder carried out after the caller gave up (hung API) leaves a second volume
+// of the same CSI name; it goes with the volume it duplicates. Another cluster's volume of
+// that name is not ours and stays.
+TEST_F(ControllerServiceTest, DeleteAlsoRemovesDuplicatesOfTheSameNameAndCluster) {
+  ::csi::v1::CreateVolumeResponse created;
+  ASSERT_TRUE(Create(Request("pvc-dup"), &created).ok());
+  const openstack::Volume original = cloud_.cinder->Volumes()[0];
+  openstack::CreateVolumeRequest late;
+  late.name = "pvc-dup";
+  late.size_gib = 1;
+  late.metadata = original.metadata;
+  auto opts = openstack::CallOptions::WithTimeout(absl::Seconds(5));
+  ASSERT_TRUE(cloud_.cinder->CreateVolume(opts, late).ok());
+  late.metadata[kMetaCluster] = "another-cluster";
+  auto foreign = cloud_.cinder->CreateVolume(opts, late);
+  ASSERT_TRUE(foreign.ok());
+  ASSERT_EQ(VolumeCount(), 3u);
+
+  ::csi::v1::DeleteVolumeRequest request;
+  request.set_volume_id(created.volume().volume_id());
+  ::csi::v1::DeleteVolumeResponse response;
+  grpc::ServerContext context;
+  ASSERT_TRUE(service_.DeleteVolume(&context, &request, &response).ok());
+  auto left = cloud_.cinder->Volumes();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].id, foreign->id);
+}
+
 TEST_F(ControllerServiceTest, DeleteOfAttachedVolumeIsFailedPrecondition) {
   ::csi::v1::CreateVolumeResponse created;
   ASSERT_TRUE(Create(Request("pvc-att"), &created).ok());

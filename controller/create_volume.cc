@@ -382,6 +382,13 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
           StrCat("StorageClass parameter ", kParamType, "=", spec->volume_type,
                  ": Cinder rejected it: ", ToStd(created.status().message())));
     }
+    if (absl::IsDeadlineExceeded(created.status())) {
+      // Cinder may still carry the request out: the retry adopts that volume by name, and
+      // a duplicate it cannot see yet goes with the volume at DeleteVolume.
+      return absl::DeadlineExceededError(
+          StrCat("Cinder did not confirm the create of ", request.name(), " in time (",
+                 ToStd(created.status().message()), "); retry"));
+    }
     return created.status();
   }
   log::Info("creating volume", {{"volume", created->id},
@@ -402,6 +409,12 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   if (absl::IsDeadlineExceeded(ready.status())) {
     return absl::AbortedError(StrCat("volume ", created->id, " for ", request.name(),
                                      " is still being created; retry"));
+  }
+  if (absl::IsUnavailable(ready.status())) {
+    // Cinder could not be asked: the volume is left for the retry, which finds it by name.
+    return absl::UnavailableError(StrCat("volume ", created->id, " for ", request.name(),
+                                         " was requested but Cinder stopped answering: ",
+                                         ready.status().message(), "; retry"));
   }
   if (!ready.ok()) {
     std::string fault = FaultOf(cinder, created->id);

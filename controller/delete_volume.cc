@@ -1,4 +1,4 @@
-// DeleteVolume: crypto-erase, then delete.
+// DeleteVolume: crypto-erase, then delete; then any duplicate an interrupted create left.
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
@@ -7,6 +7,90 @@
 namespace byok::controller {
 
 using openstack::CallOptions;
+
+namespace {
+
+bool Attached(const openstack::Volume& volume) {
+  return !volume.attachments.empty() || volume.status == "in-use" ||
+         volume.status == "attaching" || volume.status == "detaching";
+}
+
+// Refuses volumes with snapshots (Cinder would refuse the delete after the key is gone),
+// removes the wrapped DEK of envelope volumes, then deletes.
+absl::Status EraseAndDelete(openstack::CinderClient& cinder, const CallOptions& call,
+                            const openstack::Volume& volume) {
+  // Cinder refuses to delete a volume with snapshots; say so before erasing its key, or the
+  // volume would survive the failed delete unreadable.
+  openstack::ListRequest snapshots_of;
+  snapshots_of.volume_id = volume.id;
+  auto snapshots = cinder.ListSnapshots(call, snapshots_of);
+  if (!snapshots.ok()) return snapshots.status();
+  if (!snapshots->snapshots.empty()) {
+    return absl::FailedPreconditionError(StrCat("volume ", volume.id, " still has ",
+                                                snapshots->snapshots.size(),
+                                                " snapshot(s); delete them first"));
+  }
+  auto descriptor = envelope::FromMetadata(volume.metadata);
+  if (descriptor.ok() && descriptor->mode == envelope::Mode::kEnvelope) {
+    // Crypto-erase: without the wrapped DEK the data on the volume (and any copy of the
+    // backing file) can never be decrypted again, whatever Cinder does with the blocks.
+    absl::Status erased = cinder.DeleteVolumeMetadataKey(call, volume.id, envelope::kMetaWrappedDek);
+    if (!erased.ok() && !absl::IsNotFound(erased)) {
+      return absl::Status(erased.code(),
+                          StrCat("could not crypto-erase volume ", volume.id,
+                                 " (remove its wrapped data key), so it was not deleted: ",
+                                 ToStd(erased.message())));
+    }
+    log::Info("crypto-erased volume", {{"volume", volume.id}});
+  }
+  absl::Status deleted = cinder.DeleteVolume(call, volume.id);
+  if (absl::IsNotFound(deleted)) return absl::OkStatus();
+  if (absl::IsInvalidArgument(deleted) || absl::IsFailedPrecondition(deleted)) {
+    return absl::FailedPreconditionError(
+        StrCat("Cinder refused to delete volume ", volume.id, ": ", ToStd(deleted.message())));
+  }
+  return deleted;
+}
+
+// A create whose POST outlived the caller's deadline (a hung or slow Cinder API) may be
+// carried out after the provisioner's retry created the volume it got: a second volume of
+// the same CSI name that nobody knows. It has no other owner (CSI names are unique per
+// cluster), so it goes with the volume it duplicates. Best effort: failures are logged.
+void RemoveDuplicates(openstack::CinderClient& cinder, const CallOptions& call,
+                      const openstack::Volume& deleted, const std::string& cluster) {
+  auto name = deleted.metadata.find(kMetaCreatedFor);
+  auto tag = deleted.metadata.find(kMetaCluster);
+  if (name == deleted.metadata.end() || tag == deleted.metadata.end() || tag->second != cluster) {
+    return;
+  }
+  openstack::ListRequest same;
+  same.name = name->second;
+  same.metadata[kMetaCreatedFor] = name->second;
+  same.metadata[kMetaCluster] = cluster;
+  auto page = cinder.ListVolumes(call, same);
+  if (!page.ok()) {
+    log::Warning("could not look for duplicates of a deleted volume",
+                 {{"volume", deleted.id}, {"error", std::string(page.status().message())}});
+    return;
+  }
+  for (const openstack::Volume& v : page->volumes) {
+    if (v.id == deleted.id || v.status == "deleting") continue;
+    if (Attached(v) || v.status == "creating") {
+      log::Warning("duplicate of a deleted volume left alone",
+                   {{"volume", v.id}, {"duplicates", deleted.id}, {"status", v.status}});
+      continue;
+    }
+    absl::Status s = EraseAndDelete(cinder, call, v);
+    log::Warning(s.ok() ? "deleted a duplicate left by an interrupted create"
+                        : "could not delete a duplicate left by an interrupted create",
+                 {{"volume", v.id},
+                  {"duplicates", deleted.id},
+                  {"name", name->second},
+                  {"error", std::string(s.message())}});
+  }
+}
+
+}  // namespace
 
 absl::Status ControllerService::DoDeleteVolume(absl::Time deadline,
                                                const ::csi::v1::DeleteVolumeRequest& request) {
@@ -23,8 +107,7 @@ absl::Status ControllerService::DoDeleteVolume(absl::Time deadline,
   if (absl::IsNotFound(volume.status())) return absl::OkStatus();  // Already gone.
   if (!volume.ok()) return volume.status();
   if (volume->status == "deleting") return absl::OkStatus();
-  if (!volume->attachments.empty() || volume->status == "in-use" ||
-      volume->status == "attaching" || volume->status == "detaching") {
+  if (Attached(*volume)) {
     std::string servers;
     for (const auto& a : volume->attachments) StrAppend(&servers, servers.empty() ? "" : ", ", a.server_id);
     return absl::FailedPreconditionError(StrCat("volume ", volume->id, " is ", volume->status,
@@ -32,40 +115,9 @@ absl::Status ControllerService::DoDeleteVolume(absl::Time deadline,
                                                 servers.empty() ? "" : ")",
                                                 "; unpublish it first"));
   }
-  // Cinder refuses to delete a volume with snapshots; say so before erasing its key, or the
-  // volume would survive the failed delete unreadable.
-  openstack::ListRequest snapshots_of;
-  snapshots_of.volume_id = volume->id;
-  auto snapshots = cinder.ListSnapshots(call, snapshots_of);
-  if (!snapshots.ok()) return snapshots.status();
-  if (!snapshots->snapshots.empty()) {
-    return absl::FailedPreconditionError(StrCat("volume ", volume->id, " still has ",
-                                                snapshots->snapshots.size(),
-                                                " snapshot(s); delete them first"));
-  }
-
-  auto descriptor = envelope::FromMetadata(volume->metadata);
-  if (descriptor.ok() && descriptor->mode == envelope::Mode::kEnvelope) {
-    // Crypto-erase: without the wrapped DEK the data on the volume (and any copy of the
-    // backing file) can never be decrypted again, whatever Cinder does with the blocks.
-    absl::Status erased =
-        cinder.DeleteVolumeMetadataKey(call, volume->id, envelope::kMetaWrappedDek);
-    if (!erased.ok() && !absl::IsNotFound(erased)) {
-      return absl::Status(erased.code(),
-                          StrCat("could not crypto-erase volume ", volume->id,
-                                 " (remove its wrapped data key), so it was not deleted: ",
-                                 ToStd(erased.message())));
-    }
-    log::Info("crypto-erased volume", {{"volume", volume->id}});
-  }
-  absl::Status deleted = cinder.DeleteVolume(call, volume->id);
-  if (absl::IsNotFound(deleted)) return absl::OkStatus();
-  if (absl::IsInvalidArgument(deleted) || absl::IsFailedPrecondition(deleted)) {
-    return absl::FailedPreconditionError(
-        StrCat("Cinder refused to delete volume ", volume->id, ": ", ToStd(deleted.message())));
-  }
-  if (!deleted.ok()) return deleted;
+  if (absl::Status s = EraseAndDelete(cinder, call, *volume); !s.ok()) return s;
   log::Info("deleted volume", {{"volume", volume->id}});
+  RemoveDuplicates(cinder, call, *volume, options_.cluster_id);
   return absl::OkStatus();
 }
 

@@ -23,6 +23,19 @@ absl::StatusOr<T> Poll(Get get, std::initializer_list<std::string_view> done, ab
     openstack::CallOptions call;
     call.deadline = deadline;
     absl::StatusOr<T> item = get(call);
+    if (absl::IsUnavailable(item.status())) {
+      // Cinder's API restarting or briefly unreachable does not stop what Cinder is doing:
+      // keep polling until the deadline rather than failing (or cleaning up) a create that
+      // is probably going fine.
+      absl::Duration pause = PollInterval(attempt);
+      if (absl::Now() + pause + kReplyMargin > deadline) {
+        return absl::UnavailableError(StrCat("lost contact with Cinder while waiting for ", what,
+                                             " ", id, " (", item.status().message(),
+                                             "); the operation continues in Cinder"));
+      }
+      absl::SleepFor(pause);
+      continue;
+    }
     if (!item.ok()) return item.status();
     bool reached = std::find(done.begin(), done.end(), item->status) != done.end();
     if (reached && (!also || also(*item))) return item;

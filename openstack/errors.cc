@@ -134,8 +134,9 @@ absl::Status HttpError(std::string_view service, std::string_view what,
   return status;
 }
 
-absl::Status TransportError(TransportFailure failure, std::string_view message) {
-  absl::Status status(absl::StatusCode::kUnavailable, std::string(message));
+absl::Status TransportError(TransportFailure failure, std::string_view message,
+                            absl::StatusCode code) {
+  absl::Status status(code, std::string(message));
   status.SetPayload(kTransportPayload, absl::Cord(std::string(TransportFailureName(failure))));
   return status;
 }

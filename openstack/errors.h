@@ -53,7 +53,8 @@ absl::Status HttpError(std::string_view service, std::string_view what,
                        const HttpResponse& response);
 
 // A status for a failure with no HTTP response.
-absl::Status TransportError(TransportFailure failure, std::string_view message);
+absl::Status TransportError(TransportFailure failure, std::string_view message,
+                            absl::StatusCode code = absl::StatusCode::kUnavailable);
 
 std::optional<int> HttpStatusOf(const absl::Status& status);
 std::string RequestIdOf(const absl::Status& status);

@@ -264,6 +264,17 @@ TEST(CurlTransportTest, TimeoutAfterSendingAndPassedDeadline) {
   r.deadline = absl::Now() + absl::Milliseconds(300);
   absl::StatusOr<HttpResponse> resp = http->Send(r);
   ASSERT_FALSE(resp.ok());
+  // The caller's deadline ran out: the caller's code, while the server may still be working.
+  EXPECT_EQ(resp.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(TransportFailureOf(resp.status()), TransportFailure::kTimeout);
+
+  // A per-attempt timeout shorter than the deadline is UNAVAILABLE (worth another attempt).
+  CurlOptions short_attempts;
+  short_attempts.attempt_timeout = absl::Milliseconds(200);
+  server.Script({""});
+  r.deadline = absl::Now() + absl::Seconds(10);
+  resp = (*NewCurlTransport(short_attempts))->Send(r);
+  ASSERT_FALSE(resp.ok());
   EXPECT_EQ(resp.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(TransportFailureOf(resp.status()), TransportFailure::kTimeout);
 

@@ -8,174 +8,16 @@
 // count of the project back to where it started.
 //
 // Skips itself without the lab environment. Label: fault.
-#include <gtest/gtest.h>
 #include <signal.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <thread>
 
-#include "cloud/openstack_cloud_access.h"
-#include "common/strings.h"
-#include "controller/controller_service.h"
-#include "csi/csi.pb.h"
-#include "envelope/descriptor.h"
-#include "envelope/key_wrap.h"
-#include "openstack/cloud_config.h"
-#include "tests/conformance/plugin_process.h"
+#include "tests/fault/fault_fixture.h"
 
 namespace byok::testing {
 namespace {
 
-using ::csi::v1::VolumeCapability;
-
-constexpr char kCluster[] = "fault-test";
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? "" : v;
-}
-openstack::CallOptions Opts() { return openstack::CallOptions::WithTimeout(absl::Seconds(120)); }
-
-// Secrets in the project, by the openstack CLI (the client library has no list call).
-int BarbicanSecretCount() {
-  FILE* p = popen("openstack secret list --limit 1000 -f value -c 'Secret href' 2>/dev/null | wc -l",
-                  "r");
-  if (p == nullptr) return -1;
-  int n = -1;
-  if (fscanf(p, "%d", &n) != 1) n = -1;
-  pclose(p);
-  return n;
-}
-
-class ControllerFaultLab : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (Env("LAB_CLOUD_CONF").empty()) return;
-    std::vector<std::string> warnings;
-    auto config = openstack::LoadCloudConfigFile(Env("LAB_CLOUD_CONF"), &warnings);
-    ASSERT_TRUE(config.ok()) << config.status();
-    auto access = cloud::OpenStackCloudAccess::Create(*std::move(config),
-                                                      std::make_shared<openstack::HttpStats>());
-    ASSERT_TRUE(access.ok()) << access.status();
-    access_ = access->release();
-    auto clients = access_->ForSecrets({});
-    ASSERT_TRUE(clients.ok());
-    clients_ = new cloud::Clients(*clients);
-  }
-  static void TearDownTestSuite() {
-    delete clients_;
-    delete access_;
-    clients_ = nullptr;
-    access_ = nullptr;
-  }
-  void SetUp() override {
-    if (access_ == nullptr) GTEST_SKIP() << "no lab: run with the environment of tests/lab/up.sh";
-    secrets_before_ = BarbicanSecretCount();
-    std::string bytes = "FAULTKEY" + std::string(24, 'f');
-    openstack::StoreSecretRequest store;
-    store.name = "byok-fault-test";
-    store.payload = SecureBytes::FromView(bytes);
-    store.bit_length = 256;
-    store.secret_type = "symmetric";
-    auto id = clients_->barbican->StoreSecret(Opts(), store);
-    ASSERT_TRUE(id.ok()) << id.status();
-    key_id_ = *id;
-    kek_ = SecureBytes::FromView(bytes);
-  }
-  void TearDown() override {
-    if (access_ == nullptr) return;
-    // Clean up whatever a failed test left, then the census.
-    for (const auto& v : OurVolumes("")) (void)clients_->cinder->DeleteVolume(Opts(), v.id);
-    if (!key_id_.empty()) (void)clients_->barbican->DeleteSecret(Opts(), key_id_);
-    absl::Time until = absl::Now() + absl::Seconds(120);
-    while (!OurVolumes("").empty() && absl::Now() < until) absl::SleepFor(absl::Seconds(1));
-    EXPECT_EQ(OurVolumes("").size(), 0u) << "orphaned Cinder volumes with cluster " << kCluster;
-    if (secrets_before_ >= 0) {
-      EXPECT_EQ(BarbicanSecretCount(), secrets_before_) << "orphaned Barbican secrets";
-    }
-  }
-
-  static std::vector<openstack::Volume> OurVolumes(const std::string& name) {
-    openstack::ListRequest list;
-    list.metadata[controller::kMetaCluster] = kCluster;
-    list.name = name;
-    auto page = clients_->cinder->ListVolumes(Opts(), list);
-    EXPECT_TRUE(page.ok()) << page.status();
-    std::vector<openstack::Volume> out;
-    if (page.ok()) {
-      for (auto& v : page->volumes)
-        if (v.status != "deleting") out.push_back(v);
-    }
-    return out;
-  }
-
-  ::csi::v1::CreateVolumeRequest CreateRequest(const std::string& name) const {
-    ::csi::v1::CreateVolumeRequest r;
-    r.set_name(name);
-    auto* cap = r.add_volume_capabilities();
-    cap->mutable_mount()->set_fs_type("ext4");
-    cap->mutable_access_mode()->set_mode(VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
-    (*r.mutable_secrets())["keyID"] = key_id_;
-    (*r.mutable_parameters())["csi.storage.k8s.io/pvc/name"] = name;
-    (*r.mutable_parameters())["csi.storage.k8s.io/pvc/namespace"] = "fault";
-    return r;
-  }
-  static std::unique_ptr<PluginProcess> StartPlugin(int v = 2) {
-    auto p = PluginProcess::Start({"--mode=controller", "--cloud-config=" + Env("LAB_CLOUD_CONF"),
-                                   StrCat("--cluster=", kCluster), StrCat("--v=", v),
-                                   "--log-format=json"},
-                                  absl::Seconds(60));
-    EXPECT_TRUE(p.ok()) << p.status();
-    return p.ok() ? *std::move(p) : nullptr;
-  }
-  static grpc::Status Create(const PluginProcess& p, const ::csi::v1::CreateVolumeRequest& r,
-                             ::csi::v1::CreateVolumeResponse* out) {
-    return p.client().Call(csi::Client::FindMethod("CreateVolume"), r, out, absl::Seconds(180));
-  }
-  // The provisioner's behaviour: retry ABORTED/UNAVAILABLE/DEADLINE_EXCEEDED with back-off.
-  static grpc::Status CreateWithRetry(const PluginProcess& p,
-                                      const ::csi::v1::CreateVolumeRequest& r,
-                                      ::csi::v1::CreateVolumeResponse* out) {
-    grpc::Status s;
-    for (int i = 0; i < 60; ++i) {
-      s = Create(p, r, out);
-      auto c = s.error_code();
-      if (c != grpc::StatusCode::ABORTED && c != grpc::StatusCode::UNAVAILABLE &&
-          c != grpc::StatusCode::DEADLINE_EXCEEDED)
-        return s;
-      absl::SleepFor(absl::Milliseconds(500));
-    }
-    return s;
-  }
-  // One volume of `name`, available, bound to our key with a DEK that unwraps.
-  void ExpectOneBoundVolume(const std::string& name, const std::string& id) {
-    auto volumes = OurVolumes(name);
-    ASSERT_EQ(volumes.size(), 1u) << "volumes named " << name;
-    EXPECT_EQ(volumes[0].id, id);
-    auto v = clients_->cinder->GetVolume(Opts(), id);
-    ASSERT_TRUE(v.ok()) << v.status();
-    EXPECT_EQ(v->status, "available");
-    auto d = envelope::FromMetadata(v->metadata);
-    ASSERT_TRUE(d.ok()) << d.status();
-    EXPECT_EQ(d->key_id, key_id_);
-    EXPECT_TRUE(envelope::UnwrapDek(kek_, d->wrapped_dek, {name, key_id_}).ok());
-  }
-  void Delete(const PluginProcess& p, const std::string& id) {
-    ::csi::v1::DeleteVolumeRequest r;
-    r.set_volume_id(id);
-    ::csi::v1::DeleteVolumeResponse out;
-    grpc::Status s =
-        p.client().Call(csi::Client::FindMethod("DeleteVolume"), r, &out, absl::Seconds(120));
-    EXPECT_TRUE(s.ok()) << s.error_message();
-  }
-
-  static inline cloud::OpenStackCloudAccess* access_ = nullptr;
-  static inline cloud::Clients* clients_ = nullptr;
-  std::string key_id_;
-  SecureBytes kek_;
-  int secrets_before_ = -1;
-};
+using ControllerFaultLab = FaultLab;
 
 // Two callers, one plugin: one gets the volume, the other ABORTED (in flight) or the same
 // volume; after the provisioner-style retry both hold the same single volume.
@@ -244,28 +86,8 @@ TEST_F(ControllerFaultLab, KilledBetweenCreateAndReplyThenRetried) {
   ::csi::v1::CreateVolumeResponse first;
   grpc::Status s1;
   std::thread caller([&] { s1 = Create(*plugin, r, &first); });
-  bool killed = false;
-  absl::Time until = absl::Now() + absl::Seconds(120);
-  while (absl::Now() < until) {
-    std::string log = plugin->Log();
-    // {"msg":"OpenStack request","service":"cinder","method":"POST",...,"status":"202"}
-    size_t pos = 0;
-    while ((pos = log.find("\"POST\"", pos)) != std::string::npos) {
-      size_t line_start = log.rfind('\n', pos);
-      size_t line_end = log.find('\n', pos);
-      std::string line = log.substr(line_start == std::string::npos ? 0 : line_start,
-                                    line_end - line_start);
-      if (line.find("cinder") != std::string::npos && line.find("volumes") != std::string::npos &&
-          line.find("OpenStack request") != std::string::npos) {
-        kill(plugin->pid(), SIGKILL);
-        killed = true;
-        break;
-      }
-      pos += 6;
-    }
-    if (killed) break;
-    absl::SleepFor(absl::Milliseconds(2));
-  }
+  bool killed = WaitForCinderCreate(*plugin, absl::Seconds(120));
+  if (killed) kill(plugin->pid(), SIGKILL);
   caller.join();
   ASSERT_TRUE(killed) << "never saw the Cinder POST in the log:\n" << plugin->Log();
   RecordProperty("first_call_code", static_cast<int>(s1.error_code()));
@@ -283,7 +105,9 @@ TEST_F(ControllerFaultLab, KilledBetweenCreateAndReplyThenRetried) {
   ::csi::v1::CreateVolumeResponse second;
   grpc::Status s2 = CreateWithRetry(*again, r, &second);
   ASSERT_TRUE(s2.ok()) << s2.error_message();
-  if (left.size() == 1) EXPECT_EQ(second.volume().volume_id(), left[0].id);
+  if (left.size() == 1) {
+    EXPECT_EQ(second.volume().volume_id(), left[0].id);
+  }
   ExpectOneBoundVolume(name, second.volume().volume_id());
   Delete(*again, second.volume().volume_id());
 }

@@ -24,14 +24,13 @@
 #include <sstream>
 #include <thread>
 
-#include "cloud/openstack_cloud_access.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
 #include "csi/csi.pb.h"
 #include "envelope/descriptor.h"
 #include "envelope/key_wrap.h"
-#include "openstack/cloud_config.h"
 #include "tests/conformance/plugin_process.h"
+#include "tests/integration/driver_lab/lab_driver.h"
 
 namespace byok::testing {
 namespace {
@@ -39,10 +38,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::csi::v1::VolumeCapability;
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? "" : v;
-}
+using lab::Env;
 
 std::string ReadFile(const fs::path& path, size_t limit = 64 << 20) {
   std::ifstream in(path, std::ios::binary);
@@ -253,15 +249,10 @@ class SecretsHygieneLab : public ::testing::TestWithParam<int> {
                              "LAB_ADMIN_PASSWORD", "LAB_APPCRED_SECRET", "LAB_RABBIT_URL"})
       unsetenv(name);
 
-    std::vector<std::string> warnings;
-    auto config = openstack::LoadCloudConfigFile(Env("LAB_CLOUD_CONF"), &warnings);
-    ASSERT_TRUE(config.ok()) << config.status();
-    auto access = cloud::OpenStackCloudAccess::Create(*std::move(config),
-                                                      std::make_shared<openstack::HttpStats>());
-    ASSERT_TRUE(access.ok()) << access.status();
-    access_ = access->release();
-    auto clients = access_->ForSecrets({});
-    ASSERT_TRUE(clients.ok()) << clients.status();
+    auto cloud = lab::ConnectAsDriver();
+    ASSERT_TRUE(cloud.ok()) << cloud.status();
+    cloud_ = cloud->release();
+    const cloud::Clients* clients = &cloud_->clients;
 
     // The tenant key: 32 recognisable bytes.
     key_bytes_ = "HYGIENE-KEY-BYTES-7d41c0ffee5a11";
@@ -271,8 +262,7 @@ class SecretsHygieneLab : public ::testing::TestWithParam<int> {
     store.payload = SecureBytes::FromView(key_bytes_);
     store.bit_length = 256;
     store.secret_type = "symmetric";
-    auto id = clients->barbican->StoreSecret(openstack::CallOptions::WithTimeout(absl::Seconds(60)),
-                                             store);
+    auto id = clients->barbican->StoreSecret(lab::Opts(), store);
     ASSERT_TRUE(id.ok()) << id.status();
     key_id_ = *id;
 
@@ -284,14 +274,11 @@ class SecretsHygieneLab : public ::testing::TestWithParam<int> {
       planted_.push_back(Plant("tenant app-credential secret", appcred_secret_));
   }
   static void TearDownTestSuite() {
-    if (access_ != nullptr && !key_id_.empty()) {
-      auto clients = access_->ForSecrets({});
-      if (clients.ok())
-        (void)clients->barbican->DeleteSecret(
-            openstack::CallOptions::WithTimeout(absl::Seconds(60)), key_id_);
+    if (cloud_ != nullptr && !key_id_.empty()) {
+      (void)cloud_->clients.barbican->DeleteSecret(lab::Opts(), key_id_);
     }
-    delete access_;
-    access_ = nullptr;
+    delete cloud_;
+    cloud_ = nullptr;
   }
   void SetUp() override {
     if (!lab_) GTEST_SKIP() << "no lab: run with the environment of tests/lab/up.sh";
@@ -321,7 +308,7 @@ class SecretsHygieneLab : public ::testing::TestWithParam<int> {
   static inline std::string auth_url_, appcred_id_, appcred_secret_, password_;
   static inline std::string key_bytes_, key_id_;
   static inline std::vector<Planted> planted_;
-  static inline cloud::OpenStackCloudAccess* access_ = nullptr;
+  static inline lab::DriverCloud* cloud_ = nullptr;
 };
 
 // The controller lifecycle at --v=N: envelope volumes with the driver's identity (password
@@ -373,10 +360,7 @@ TEST_P(SecretsHygieneLab, LifecycleLeaksNothing) {
     ASSERT_TRUE(s.ok()) << s.error_message();
     created.push_back(out.volume().volume_id());
     // The DEK itself is a planted secret too, now that we know it.
-    auto clients = access_->ForSecrets({});
-    ASSERT_TRUE(clients.ok());
-    auto volume = clients->cinder->GetVolume(openstack::CallOptions::WithTimeout(absl::Seconds(60)),
-                                             out.volume().volume_id());
+    auto volume = cloud_->clients.cinder->GetVolume(lab::Opts(), out.volume().volume_id());
     ASSERT_TRUE(volume.ok()) << volume.status();
     auto descriptor = envelope::FromMetadata(volume->metadata);
     ASSERT_TRUE(descriptor.ok()) << descriptor.status();

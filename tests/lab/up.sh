@@ -167,6 +167,9 @@ SVC_ENV=(PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8)
 start_svc() {  # name port cmd...   (port '-' = none to check)
   local name=$1 port=$2; shift 2
   local fp; fp=$(svc_fingerprint "$name" "$@")
+  # what svc.sh needs to start this service again by itself (fault-injection tests)
+  { printf 'SVC_PORT=%q\n' "$port"; printf 'SVC_CMD=('; printf '%q ' "$@"; printf ')\n'
+    printf 'SVC_ENV=('; printf '%q ' "${SVC_ENV[@]}"; printf ')\n'; } > "$RUN/$name.cmd"
   if svc_running "$name"; then
     if [ "$(cat "$RUN/$name.fp" 2>/dev/null)" = "$fp" ]; then
       log "$name already running (pid $(svc_pid "$name"))"; return 0

@@ -15,6 +15,7 @@
 #include "envelope/key_wrap.h"
 #include "openstack/cloud_config.h"
 #include "tests/conformance/plugin_process.h"
+#include "tests/integration/driver_lab/lab_driver.h"
 
 namespace byok::testing {
 namespace {
@@ -22,27 +23,16 @@ namespace {
 using ::csi::v1::VolumeCapability;
 using openstack::CallOptions;
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? "" : v;
-}
-
-CallOptions Opts() { return CallOptions::WithTimeout(absl::Seconds(60)); }
+using lab::Env;
+CallOptions Opts() { return lab::Opts(absl::Seconds(60)); }
 
 class ControllerLab : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (Env("LAB_CLOUD_CONF").empty()) return;
-    std::vector<std::string> warnings;
-    auto config = openstack::LoadCloudConfigFile(Env("LAB_CLOUD_CONF"), &warnings);
-    ASSERT_TRUE(config.ok()) << config.status();
-    auto access = cloud::OpenStackCloudAccess::Create(*std::move(config),
-                                                      std::make_shared<openstack::HttpStats>());
-    ASSERT_TRUE(access.ok()) << access.status();
-    access_ = access->release();
-    auto clients = access_->ForSecrets({});
-    ASSERT_TRUE(clients.ok());
-    demo_ = new cloud::Clients(*clients);
+    if (!lab::HaveLab()) return;
+    auto demo = lab::ConnectAsDriver();
+    ASSERT_TRUE(demo.ok()) << demo.status();
+    demo_ = demo->release();
 
     // The alt project's user, for keys the demo identity may not read.
     std::string alt_conf = StrCat(Env("LAB_STATE_DIR"), "/cloud-alt-test.conf");
@@ -52,13 +42,10 @@ class ControllerLab : public ::testing::Test {
                             << "\nuser-domain-name=Default\ndomain-name=Default\ntenant-name="
                             << Env("LAB_ALT_PROJECT_NAME") << "\nregion=" << Env("OS_REGION_NAME")
                             << "\n";
-    auto alt_config = openstack::LoadCloudConfigFile(alt_conf, &warnings);
+    auto alt = lab::ConnectAsDriver(alt_conf);
     std::remove(alt_conf.c_str());
-    ASSERT_TRUE(alt_config.ok()) << alt_config.status();
-    auto alt = cloud::OpenStackCloudAccess::Create(*std::move(alt_config),
-                                                   std::make_shared<openstack::HttpStats>());
-    ASSERT_TRUE(alt.ok());
-    alt_access_ = alt->release();
+    ASSERT_TRUE(alt.ok()) << alt.status();
+    alt_ = alt->release();
 
     auto plugin = PluginProcess::Start(
         {"--mode=controller", "--cloud-config=" + Env("LAB_CLOUD_CONF"), "--cluster=lab-test",
@@ -75,8 +62,7 @@ class ControllerLab : public ::testing::Test {
     }
     delete plugin_;
     delete demo_;
-    delete access_;
-    delete alt_access_;
+    delete alt_;
   }
   void SetUp() override {
     if (plugin_ == nullptr) GTEST_SKIP() << "no lab: run with the environment of tests/lab/up.sh";
@@ -89,22 +75,21 @@ class ControllerLab : public ::testing::Test {
   }
 
   // A 256-bit AES key in Barbican with recognisable bytes; deleted by the test.
-  static std::string StoreKey(cloud::CloudAccess* access, char fill, int bits = 256,
+  static std::string StoreKey(const lab::DriverCloud* owner, char fill, int bits = 256,
                               std::string type = "symmetric") {
-    auto clients = access->ForSecrets({});
+    const cloud::Clients* clients = &owner->clients;
     openstack::StoreSecretRequest request;
     request.name = "byok-lab-test";
     std::string bytes = "KEYBYTES" + std::string(bits / 8 - 8, fill);
     request.payload = SecureBytes::FromView(bytes);
     request.bit_length = bits;
     request.secret_type = type;
-    auto id = clients->barbican->StoreSecret(::byok::openstack::CallOptions::WithTimeout(absl::Seconds(30)), request);
+    auto id = clients->barbican->StoreSecret(Opts(), request);
     EXPECT_TRUE(id.ok()) << id.status();
     return id.ok() ? *id : "";
   }
-  static void DeleteKey(cloud::CloudAccess* access, const std::string& id) {
-    auto clients = access->ForSecrets({});
-    clients->barbican->DeleteSecret(::byok::openstack::CallOptions::WithTimeout(absl::Seconds(30)), id);
+  static void DeleteKey(const lab::DriverCloud* owner, const std::string& id) {
+    (void)owner->clients.barbican->DeleteSecret(Opts(), id);
   }
 
   ::csi::v1::CreateVolumeRequest Request(const std::string& name, const std::string& key_id) {
@@ -123,22 +108,18 @@ class ControllerLab : public ::testing::Test {
   static int OurVolumes() {
     openstack::ListRequest list;
     list.metadata[controller::kMetaCluster] = "lab-test";
-    auto page = demo_->cinder->ListVolumes(::byok::openstack::CallOptions::WithTimeout(absl::Seconds(30)), list);
+    auto page = demo_->clients.cinder->ListVolumes(Opts(), list);
     EXPECT_TRUE(page.ok()) << page.status();
     return page.ok() ? static_cast<int>(page->volumes.size()) : -1;
   }
-  static cloud::OpenStackCloudAccess* access_;
-  static cloud::OpenStackCloudAccess* alt_access_;
-  static cloud::Clients* demo_;
+  static inline lab::DriverCloud* demo_ = nullptr;
+  static inline lab::DriverCloud* alt_ = nullptr;
   static PluginProcess* plugin_;
 };
-cloud::OpenStackCloudAccess* ControllerLab::access_ = nullptr;
-cloud::OpenStackCloudAccess* ControllerLab::alt_access_ = nullptr;
-cloud::Clients* ControllerLab::demo_ = nullptr;
 PluginProcess* ControllerLab::plugin_ = nullptr;
 
 TEST_F(ControllerLab, EnvelopeLifecycle) {
-  std::string key = StoreKey(access_, 'e');
+  std::string key = StoreKey(demo_, 'e');
   std::string name = StrCat("lab-env-", absl::ToUnixMicros(absl::Now()));
   auto request = Request(name, key);
   ::csi::v1::CreateVolumeResponse created;
@@ -148,14 +129,14 @@ TEST_F(ControllerLab, EnvelopeLifecycle) {
   EXPECT_EQ(created.volume().capacity_bytes(), controller::kGiB);
 
   // Cinder holds the descriptor; the wrapped DEK opens with the tenant's key.
-  auto volume = demo_->cinder->GetVolume(Opts(), id);
+  auto volume = demo_->clients.cinder->GetVolume(Opts(), id);
   ASSERT_TRUE(volume.ok());
   EXPECT_EQ(volume->status, "available");
   auto descriptor = envelope::FromMetadata(volume->metadata);
   ASSERT_TRUE(descriptor.ok()) << descriptor.status();
   EXPECT_EQ(descriptor->mode, envelope::Mode::kEnvelope);
   EXPECT_EQ(descriptor->key_id, key);
-  auto kek = demo_->barbican->GetPayload(Opts(), key);
+  auto kek = demo_->clients.barbican->GetPayload(Opts(), key);
   ASSERT_TRUE(kek.ok());
   EXPECT_TRUE(envelope::UnwrapDek(*kek, descriptor->wrapped_dek, {name, key}).ok());
   EXPECT_EQ(volume->metadata.at("csi.storage.k8s.io/pvc/name"), name);
@@ -185,7 +166,7 @@ TEST_F(ControllerLab, EnvelopeLifecycle) {
   ::csi::v1::CreateVolumeResponse restored;
   s = Call("CreateVolume", restore, &restored);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  auto restored_volume = demo_->cinder->GetVolume(Opts(), restored.volume().volume_id());
+  auto restored_volume = demo_->clients.cinder->GetVolume(Opts(), restored.volume().volume_id());
   ASSERT_TRUE(restored_volume.ok());
   auto restored_descriptor = envelope::FromMetadata(restored_volume->metadata);
   ASSERT_TRUE(restored_descriptor.ok());
@@ -208,7 +189,7 @@ TEST_F(ControllerLab, EnvelopeLifecycle) {
   del.set_volume_id(id);
   ::csi::v1::DeleteVolumeResponse deleted;
   EXPECT_EQ(Call("DeleteVolume", del, &deleted).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_TRUE(demo_->cinder->GetVolume(Opts(), id)->metadata.contains(envelope::kMetaWrappedDek));
+  EXPECT_TRUE(demo_->clients.cinder->GetVolume(Opts(), id)->metadata.contains(envelope::kMetaWrappedDek));
 
   ::csi::v1::DeleteSnapshotRequest del_snap;
   del_snap.set_snapshot_id(snapped.snapshot().snapshot_id());
@@ -225,10 +206,10 @@ TEST_F(ControllerLab, EnvelopeLifecycle) {
   }
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_TRUE(Call("DeleteVolume", del, &deleted).ok());  // idempotent
-  EXPECT_TRUE(demo_->barbican->GetSecret(Opts(), key).ok());  // the tenant's key stays theirs
+  EXPECT_TRUE(demo_->clients.barbican->GetSecret(Opts(), key).ok());  // the tenant's key stays theirs
   for (int i = 0; i < 30 && OurVolumes() > 0; ++i) absl::SleepFor(absl::Seconds(1));
   EXPECT_EQ(OurVolumes(), 0);
-  DeleteKey(access_, key);
+  DeleteKey(demo_, key);
 }
 
 TEST_F(ControllerLab, PublishAndUnpublishThroughNova) {
@@ -243,7 +224,7 @@ TEST_F(ControllerLab, PublishAndUnpublishThroughNova) {
   ::csi::v1::ControllerPublishVolumeResponse published;
   grpc::Status s = Call("ControllerPublishVolume", publish, &published);
   ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << plugin_->Log();
-  EXPECT_EQ(demo_->cinder->GetVolume(Opts(), publish.volume_id())->status, "in-use");
+  EXPECT_EQ(demo_->clients.cinder->GetVolume(Opts(), publish.volume_id())->status, "in-use");
   EXPECT_TRUE(Call("ControllerPublishVolume", publish, &published).ok());  // idempotent
   auto unknown = publish;
   unknown.set_node_id("00000000-0000-0000-0000-000000000000");
@@ -260,16 +241,16 @@ TEST_F(ControllerLab, PublishAndUnpublishThroughNova) {
   ::csi::v1::ControllerUnpublishVolumeResponse unpublished;
   s = Call("ControllerUnpublishVolume", unpublish, &unpublished);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(demo_->cinder->GetVolume(Opts(), publish.volume_id())->status, "available");
+  EXPECT_EQ(demo_->clients.cinder->GetVolume(Opts(), publish.volume_id())->status, "available");
   EXPECT_TRUE(Call("ControllerUnpublishVolume", unpublish, &unpublished).ok());
   ASSERT_TRUE(Call("DeleteVolume", del, &deleted).ok());
 }
 
 TEST_F(ControllerLab, BadInputTableLeavesNothingBehind) {
-  std::string good = StoreKey(access_, 'g');
-  std::string small = StoreKey(access_, 's', 128);
-  std::string passphrase = StoreKey(access_, 'p', 256, "passphrase");
-  std::string alt_key = StoreKey(alt_access_, 'a');
+  std::string good = StoreKey(demo_, 'g');
+  std::string small = StoreKey(demo_, 's', 128);
+  std::string passphrase = StoreKey(demo_, 'p', 256, "passphrase");
+  std::string alt_key = StoreKey(alt_, 'a');
   struct Case {
     std::string what;
     std::function<void(::csi::v1::CreateVolumeRequest&)> mutate;
@@ -316,20 +297,20 @@ TEST_F(ControllerLab, BadInputTableLeavesNothingBehind) {
   EXPECT_EQ(OurVolumes(), volumes_before);
   // The tenant's keys are untouched and no new secret appeared for any volume.
   for (const std::string& k : {good, small, passphrase}) {
-    EXPECT_TRUE(demo_->barbican->GetSecret(Opts(), k).ok()) << k;
-    DeleteKey(access_, k);
+    EXPECT_TRUE(demo_->clients.barbican->GetSecret(Opts(), k).ok()) << k;
+    DeleteKey(demo_, k);
   }
-  DeleteKey(alt_access_, alt_key);
+  DeleteKey(alt_, alt_key);
 }
 
 TEST_F(ControllerLab, CinderModeBindsTheTenantsKeyOrSaysWhyNot) {
-  std::string key = StoreKey(access_, 'c');
+  std::string key = StoreKey(demo_, 'c');
   std::string name = StrCat("lab-cinder-", absl::ToUnixMicros(absl::Now()));
   auto request = Request(name, key);
   (*request.mutable_parameters())["encryption"] = "cinder";
   (*request.mutable_parameters())["type"] = Env("LAB_ENCRYPTED_VOLUME_TYPE").empty()
                                                  ? "luks" : Env("LAB_ENCRYPTED_VOLUME_TYPE");
-  auto version = demo_->cinder->GetApiVersion(Opts());
+  auto version = demo_->clients.cinder->GetApiVersion(Opts());
   ASSERT_TRUE(version.ok());
   ::csi::v1::CreateVolumeResponse created;
   grpc::Status s = Call("CreateVolume", request, &created);
@@ -340,11 +321,11 @@ TEST_F(ControllerLab, CinderModeBindsTheTenantsKeyOrSaysWhyNot) {
   } else {
     ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << plugin_->Log();
     const std::string id = created.volume().volume_id();
-    auto encryption = demo_->cinder->GetVolumeEncryption(Opts(), id);
+    auto encryption = demo_->clients.cinder->GetVolumeEncryption(Opts(), id);
     ASSERT_TRUE(encryption.ok());
     EXPECT_NE(encryption->encryption_key_id, key);  // Cinder owns a clone...
-    auto clone = demo_->barbican->GetPayload(Opts(), encryption->encryption_key_id);
-    auto mine = demo_->barbican->GetPayload(Opts(), key);
+    auto clone = demo_->clients.barbican->GetPayload(Opts(), encryption->encryption_key_id);
+    auto mine = demo_->clients.barbican->GetPayload(Opts(), key);
     ASSERT_TRUE(clone.ok() && mine.ok());
     EXPECT_TRUE(clone->ConstantTimeEquals(*mine));  // ...of the very same bytes.
     ::csi::v1::DeleteVolumeRequest del;
@@ -352,9 +333,9 @@ TEST_F(ControllerLab, CinderModeBindsTheTenantsKeyOrSaysWhyNot) {
     ::csi::v1::DeleteVolumeResponse deleted;
     ASSERT_TRUE(Call("DeleteVolume", del, &deleted).ok());
     for (int i = 0; i < 30 && OurVolumes() > 0; ++i) absl::SleepFor(absl::Seconds(1));
-    EXPECT_TRUE(demo_->barbican->GetSecret(Opts(), key).ok());  // the original stays
+    EXPECT_TRUE(demo_->clients.barbican->GetSecret(Opts(), key).ok());  // the original stays
   }
-  DeleteKey(access_, key);
+  DeleteKey(demo_, key);
 }
 
 }  // namespace
