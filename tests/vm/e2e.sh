@@ -56,12 +56,13 @@ trap cleanup EXIT
 log "preparing keys and volumes on the lab (playing the controller)"
 mkdir -p "$W/overlay/byok"
 install -m 600 "$LAB_CLOUD_CONF" "$W/overlay/byok/cloud.conf"
+port "$LAB_BARBICAN_URL" > "$W/overlay/byok/barbican-port"   # the nobarbican scenario cuts it
 "$LAB_TOOL" prepare "$LAB_CLOUD_CONF" "$W" --encrypted-type="${LAB_ENCRYPTED_VOLUME_TYPE:-}" \
-	--scenarios=file,block,wrongkey,crash,data,expand,luks1,qemuenc > /dev/null
+	--scenarios=file,block,wrongkey,nobarbican,crash,data,expand,luks1,qemuenc > /dev/null
 vid() { jq -r ".volumes.$1.id // empty" "$W/plan.json"; }
 vfile() { echo "$LAB_VOLUME_DIR/volume-$(vid "$1")"; }
 marker() { jq -r ".markers.$1" "$W/plan.json"; }
-for s in file block wrongkey crash data expand luks1; do
+for s in file block wrongkey nobarbican crash data expand luks1; do
 	[[ -f $(vfile "$s") ]] || { echo "FAIL: volume file of $s missing: $(vfile "$s")"; exit 1; }
 done
 
@@ -72,7 +73,7 @@ mkfs.ext4 -q -F -d "$W/seed" "$(vfile data)"
 sha256sum "$(vfile data)" > "$W/data.sha256"
 
 DISKS=()
-for s in file block wrongkey crash data expand luks1; do
+for s in file block wrongkey nobarbican crash data expand luks1; do
 	DISKS+=(-d "$(vfile "$s"):$(vid "$s" | cut -c1-20)")
 done
 if [[ -n $(vid qemuenc) ]]; then
@@ -104,7 +105,7 @@ for s in file block crash expand luks1 qemuenc; do
 	DESC="no plaintext of scenario $s in $(vfile "$s")"
 	check bash -c "! grep -qaFz '$(marker "$s")' '$(vfile "$s")'"
 done
-for s in file block crash expand; do
+for s in file block nobarbican crash expand; do
 	DESC="$s: the volume file starts with a LUKS2 header"
 	check bash -c "[[ \$(head -c 8 '$(vfile "$s")' | od -An -tx1 | tr -d ' \n') == 4c554b53babe0002 ]]"
 done

@@ -9,11 +9,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -453,6 +455,75 @@ TEST(NodeE2e, WrongKeyIsRejectedAndNothingIsTouched) {
   EXPECT_FALSE(Exists(v.Mapper()));
   // The right key still works afterwards.
   ASSERT_TRUE(Stage(v, false).ok());
+  ASSERT_TRUE(Unstage(v, false).ok());
+}
+
+// The guest reaches Barbican only through its socat forwarder for that port (see README):
+// killing every socat of the port makes Barbican unreachable from this node, as a network
+// partition or a Barbican outage would. Returns the forwarder's argv, to start it again.
+std::vector<std::string> CutForwarder(const std::string& port) {
+  std::vector<std::string> argv;
+  const std::string listen = StrCat("TCP-LISTEN:", port, ",");
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = Slurp(entry.path() / "cmdline");
+    if (cmdline.rfind("socat", 0) != 0 || cmdline.find(listen) == std::string::npos) continue;
+    if (argv.empty()) {
+      for (std::string_view arg : Split(cmdline, '\0'))
+        if (!arg.empty()) argv.emplace_back(arg);
+    }
+    kill(std::stoi(pid), SIGKILL);
+  }
+  return argv;
+}
+
+void StartForwarder(const std::vector<std::string>& argv, const std::string& port) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0), dup2(null, 1), dup2(null, 2);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  // Until the port accepts connections again.
+  for (int i = 0; i < 100; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(port)));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    if (up) return;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ADD_FAILURE() << "the Barbican forwarder did not come back on port " << port;
+}
+
+TEST(NodeE2e, BarbicanUnreachableThenBack) {
+  SCENARIO("Barbican unreachable during stage: UNAVAILABLE, nothing touched; then it stages");
+  Vol v = Volume("nobarbican");
+  std::string port = Slurp("/byok/barbican-port");
+  while (!port.empty() && std::isspace(static_cast<unsigned char>(port.back()))) port.pop_back();
+  ASSERT_FALSE(port.empty()) << "no /byok/barbican-port";
+  std::vector<std::string> forwarder = CutForwarder(port);
+  ASSERT_FALSE(forwarder.empty()) << "no socat forwarder for port " << port;
+  grpc::Status s = Stage(v, false);
+  StartForwarder(forwarder, port);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("keyID"));
+  EXPECT_TRUE(AllZero(ReadBytes(v.Device(), 0, 4 << 20))) << "the disk was written";
+  EXPECT_EQ(CinderLuksState(v), "pending");
+  EXPECT_FALSE(Exists(v.Mapper()));
+  EXPECT_FALSE(Exists(v.Staging() + "/lost+found")) << "something is mounted at the staging path";
+  // Barbican reachable again: kubelet's retry stages the volume.
+  ASSERT_TRUE(Stage(v, false).ok());
+  EXPECT_EQ(CinderLuksState(v), "formatted");
   ASSERT_TRUE(Unstage(v, false).ok());
 }
 
