@@ -83,12 +83,10 @@ TEST_F(ControllerFaultLab, KilledBetweenCreateAndReplyThenRetried) {
   ASSERT_NE(plugin, nullptr);
   std::string name = StrCat("fault-kill-", absl::ToUnixMicros(absl::Now()));
   auto r = CreateRequest(name);
-  ::csi::v1::CreateVolumeResponse first;
-  grpc::Status s1;
-  std::thread caller([&] { s1 = Create(*plugin, r, &first); });
-  bool killed = WaitForCinderCreate(*plugin, absl::Seconds(120));
-  if (killed) kill(plugin->pid(), SIGKILL);
-  caller.join();
+  bool killed = false;
+  grpc::Status s1 = CreateWithFault(
+      *plugin, r, absl::Seconds(180), [&] { return WaitForCinderCreate(*plugin, absl::Seconds(120)); },
+      [&] { kill(plugin->pid(), SIGKILL); }, &killed);
   ASSERT_TRUE(killed) << "never saw the Cinder POST in the log:\n" << plugin->Log();
   RecordProperty("first_call_code", static_cast<int>(s1.error_code()));
   RecordProperty("first_call_ok", s1.ok() ? "yes (replied before the kill)" : "no");

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "common/strings.h"
 #include "controller/controller_service.h"
@@ -40,12 +42,7 @@ class FaultLab : public ::testing::Test {
     if (cloud_ == nullptr) GTEST_SKIP() << "no lab: run with the environment of tests/lab/up.sh";
     secrets_before_ = lab::BarbicanSecretCount();
     std::string bytes = "FAULTKEY" + std::string(24, 'f');
-    openstack::StoreSecretRequest store;
-    store.name = "byok-fault-test";
-    store.payload = SecureBytes::FromView(bytes);
-    store.bit_length = 256;
-    store.secret_type = "symmetric";
-    auto id = clients_->barbican->StoreSecret(lab::Opts(), store);
+    auto id = lab::StoreKey(*clients_, "byok-fault-test", bytes);
     ASSERT_TRUE(id.ok()) << id.status();
     key_id_ = *id;
     kek_ = SecureBytes::FromView(bytes);
@@ -90,6 +87,20 @@ class FaultLab : public ::testing::Test {
                              ::csi::v1::CreateVolumeResponse* out,
                              absl::Duration deadline = absl::Seconds(180)) {
     return p.client().Call(csi::Client::FindMethod("CreateVolume"), r, out, deadline);
+  }
+  // CreateVolume in the background; `when` blocks until the moment to strike (false: it never
+  // came), then `fault` runs while the call is still in flight. Returns the caller's status;
+  // `*struck` says whether the fault was injected.
+  static grpc::Status CreateWithFault(const PluginProcess& p, const ::csi::v1::CreateVolumeRequest& r,
+                                      absl::Duration deadline, const std::function<bool()>& when,
+                                      const std::function<void()>& fault, bool* struck) {
+    ::csi::v1::CreateVolumeResponse out;
+    grpc::Status status;
+    std::thread caller([&] { status = Create(p, r, &out, deadline); });
+    *struck = when();
+    if (*struck) fault();
+    caller.join();
+    return status;
   }
   // Waits until the plugin (started with --v=4 --log-format=json) has logged Cinder's reply to
   // the volume-create POST, i.e. the volume exists in Cinder; false after `timeout`.

@@ -80,17 +80,16 @@ TEST_F(ServiceFaultLab, CinderApiRestartedWhileCreateWaits) {
   auto plugin = StartPlugin(4);
   ASSERT_NE(plugin, nullptr);
   auto r = CreateRequest(NewName("cinder-restart"));
-  ::csi::v1::CreateVolumeResponse first;
-  grpc::Status s1;
-  std::thread caller([&] { s1 = Create(*plugin, r, &first); });
-  bool created = WaitForCinderCreate(*plugin, absl::Seconds(120));
   ServiceRestorer restorer("cinder-api");
-  if (created) {
-    EXPECT_TRUE(lab::LabService("stop", "cinder-api").ok());
-    absl::SleepFor(absl::Seconds(3));
-    restorer.Restore();
-  }
-  caller.join();
+  bool created = false;
+  grpc::Status s1 = CreateWithFault(
+      *plugin, r, absl::Seconds(180), [&] { return WaitForCinderCreate(*plugin, absl::Seconds(120)); },
+      [&] {
+        EXPECT_TRUE(lab::LabService("stop", "cinder-api").ok());
+        absl::SleepFor(absl::Seconds(3));
+        restorer.Restore();
+      },
+      &created);
   ASSERT_TRUE(created) << "never saw the Cinder POST in the log";
   Record("caller_saw", s1);
   // The wait rides out the API's absence: the same call still answers with the volume.
@@ -102,15 +101,11 @@ TEST_F(ServiceFaultLab, CinderApiHungPastTheDeadlineAfterTheCreate) {
   auto plugin = StartPlugin(4);
   ASSERT_NE(plugin, nullptr);
   auto r = CreateRequest(NewName("cinder-hung-after"));
-  ::csi::v1::CreateVolumeResponse first;
-  grpc::Status s1;
-  std::thread caller([&] { s1 = Create(*plugin, r, &first, absl::Seconds(15)); });
-  bool created = WaitForCinderCreate(*plugin, absl::Seconds(14));
   ServiceRestorer restorer("cinder-api", "resume");
-  if (created) {
-    EXPECT_TRUE(lab::LabService("pause", "cinder-api").ok());
-  }
-  caller.join();
+  bool created = false;
+  grpc::Status s1 = CreateWithFault(
+      *plugin, r, absl::Seconds(15), [&] { return WaitForCinderCreate(*plugin, absl::Seconds(14)); },
+      [] { EXPECT_TRUE(lab::LabService("pause", "cinder-api").ok()); }, &created);
   restorer.Restore();
   ASSERT_TRUE(created) << "never saw the Cinder POST in the log";
   Record("caller_saw", s1);
@@ -127,23 +122,23 @@ TEST_F(ServiceFaultLab, CinderApiHungPastTheDeadlineAroundTheCreate) {
   auto plugin = StartPlugin(4);
   ASSERT_NE(plugin, nullptr);
   auto r = CreateRequest(NewName("cinder-hung-before"));
-  ::csi::v1::CreateVolumeResponse first;
-  grpc::Status s1;
-  std::thread caller([&] { s1 = Create(*plugin, r, &first, absl::Seconds(15)); });
-  // The name lookup: GET .../volumes/detail?...name=...
-  bool listed = false;
-  absl::Time until = absl::Now() + absl::Seconds(14);
-  while (!listed && absl::Now() < until) {
-    std::string log = plugin->Log();
-    listed = log.find("volumes/detail") != std::string::npos &&
-             log.find("OpenStack request") != std::string::npos;
-    if (!listed) absl::SleepFor(absl::Milliseconds(1));
-  }
   ServiceRestorer restorer("cinder-api", "resume");
-  if (listed) {
-    EXPECT_TRUE(lab::LabService("pause", "cinder-api").ok());
-  }
-  caller.join();
+  // The name lookup: GET .../volumes/detail?...name=...
+  auto looked_up = [&] {
+    for (absl::Time until = absl::Now() + absl::Seconds(14); absl::Now() < until;) {
+      std::string log = plugin->Log();
+      if (log.find("volumes/detail") != std::string::npos &&
+          log.find("OpenStack request") != std::string::npos) {
+        return true;
+      }
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return false;
+  };
+  bool listed = false;
+  grpc::Status s1 = CreateWithFault(
+      *plugin, r, absl::Seconds(15), looked_up,
+      [] { EXPECT_TRUE(lab::LabService("pause", "cinder-api").ok()); }, &listed);
   restorer.Restore();
   ASSERT_TRUE(listed) << "never saw the name lookup in the log";
   Record("caller_saw", s1);
@@ -269,16 +264,15 @@ TEST_F(ServiceFaultLab, TokenExpiresWhileCreateWaits) {
   auto plugin = StartPlugin(4);
   ASSERT_NE(plugin, nullptr);
   auto r = CreateRequest(NewName("token-expiry"));
-  ::csi::v1::CreateVolumeResponse first;
-  grpc::Status s1;
-  std::thread caller([&] { s1 = Create(*plugin, r, &first); });
-  bool created = WaitForCinderCreate(*plugin, absl::Seconds(120));
-  if (created) {
-    kill(plugin->pid(), SIGSTOP);
-    absl::SleepFor(absl::Seconds(20));
-    kill(plugin->pid(), SIGCONT);
-  }
-  caller.join();
+  bool created = false;
+  grpc::Status s1 = CreateWithFault(
+      *plugin, r, absl::Seconds(180), [&] { return WaitForCinderCreate(*plugin, absl::Seconds(120)); },
+      [&] {
+        kill(plugin->pid(), SIGSTOP);
+        absl::SleepFor(absl::Seconds(20));
+        kill(plugin->pid(), SIGCONT);
+      },
+      &created);
   ASSERT_TRUE(created) << "never saw the Cinder POST in the log";
   Record("caller_saw", s1);
   EXPECT_TRUE(s1.ok()) << s1.error_code() << " " << s1.error_message();

@@ -257,12 +257,7 @@ class SecretsHygieneLab : public ::testing::TestWithParam<int> {
     // The tenant key: 32 recognisable bytes.
     key_bytes_ = "HYGIENE-KEY-BYTES-7d41c0ffee5a11";
     ASSERT_EQ(key_bytes_.size(), 32u);
-    openstack::StoreSecretRequest store;
-    store.name = "byok-hygiene-test";
-    store.payload = SecureBytes::FromView(key_bytes_);
-    store.bit_length = 256;
-    store.secret_type = "symmetric";
-    auto id = clients->barbican->StoreSecret(lab::Opts(), store);
+    auto id = lab::StoreKey(*clients, "byok-hygiene-test", key_bytes_);
     ASSERT_TRUE(id.ok()) << id.status();
     key_id_ = *id;
 

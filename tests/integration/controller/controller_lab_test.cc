@@ -77,14 +77,8 @@ class ControllerLab : public ::testing::Test {
   // A 256-bit AES key in Barbican with recognisable bytes; deleted by the test.
   static std::string StoreKey(const lab::DriverCloud* owner, char fill, int bits = 256,
                               std::string type = "symmetric") {
-    const cloud::Clients* clients = &owner->clients;
-    openstack::StoreSecretRequest request;
-    request.name = "byok-lab-test";
     std::string bytes = "KEYBYTES" + std::string(bits / 8 - 8, fill);
-    request.payload = SecureBytes::FromView(bytes);
-    request.bit_length = bits;
-    request.secret_type = type;
-    auto id = clients->barbican->StoreSecret(Opts(), request);
+    auto id = lab::StoreKey(owner->clients, "byok-lab-test", bytes, type);
     EXPECT_TRUE(id.ok()) << id.status();
     return id.ok() ? *id : "";
   }

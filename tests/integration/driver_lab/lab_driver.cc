@@ -37,6 +37,16 @@ absl::StatusOr<std::unique_ptr<DriverCloud>> ConnectAsDriver(std::string cloud_c
   return out;
 }
 
+absl::StatusOr<std::string> StoreKey(const cloud::Clients& clients, const std::string& name,
+                                     std::string_view bytes, const std::string& secret_type) {
+  openstack::StoreSecretRequest store;
+  store.name = name;
+  store.payload = SecureBytes::FromView(bytes);
+  store.bit_length = static_cast<int>(bytes.size() * 8);
+  store.secret_type = secret_type;
+  return clients.barbican->StoreSecret(Opts(), store);
+}
+
 absl::Status LabService(const std::string& action, const std::string& service,
                         const std::vector<std::string>& overrides) {
   std::string script = Env("BYOK_LAB_SVC");

@@ -30,6 +30,12 @@ struct DriverCloud {
 };
 absl::StatusOr<std::unique_ptr<DriverCloud>> ConnectAsDriver(std::string cloud_conf = "");
 
+// Stores `bytes` in Barbican as a tenant key would be stored (bit length from the size,
+// application/octet-stream); returns its ID.
+absl::StatusOr<std::string> StoreKey(const cloud::Clients& clients, const std::string& name,
+                                     std::string_view bytes,
+                                     const std::string& secret_type = "symmetric");
+
 // tests/lab/svc.sh (or $BYOK_LAB_SVC) LAB_STATE_DIR ACTION SERVICE [VAR=VALUE...]: stop|start|restart|pause|resume
 // one lab service (cinder-api, barbican, keystone, ...).
 absl::Status LabService(const std::string& action, const std::string& service,
