@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -114,7 +117,45 @@ int Run() {
   ::csi::v1::NodeStageVolumeResponse sr;
   ::csi::v1::NodeUnstageVolumeResponse ur;
 
+  // Memory: idle 2 s after start, then the peak while 50 callers poll NodeGetVolumeStats of
+  // the staged volume (what kubelet does for every volume) 20 times each.
+  auto status_kib = [&](const char* field) {
+    std::string status = Slurp(StrCat("/proc/", (*plugin)->pid(), "/status"));
+    size_t at = status.find(field);
+    return at == std::string::npos ? -1L : std::atol(status.c_str() + at + std::strlen(field));
+  };
+  absl::SleepFor(absl::Seconds(2));
+  long idle_rss = status_kib("VmRSS:");
+
   double cold = call("NodeStageVolume", stage, &sr);
+  std::vector<std::thread> pollers;
+  std::atomic<int> stats_errors{0};
+  for (int t = 0; t < 50; ++t) {
+    pollers.emplace_back([&] {
+      ::csi::v1::NodeGetVolumeStatsRequest q;
+      q.set_volume_id(id);
+      q.set_volume_path(stage.staging_target_path());
+      for (int i = 0; i < 20; ++i) {
+        ::csi::v1::NodeGetVolumeStatsResponse a;
+        if (!(*plugin)->client().Call(csi::Client::FindMethod("NodeGetVolumeStats"), q, &a,
+                                      absl::Seconds(60)).ok()) {
+          ++stats_errors;
+        }
+      }
+    });
+  }
+  std::atomic<bool> done{false};
+  long loaded_rss = 0;
+  std::thread sampler([&] {
+    while (!done) {
+      loaded_rss = std::max(loaded_rss, status_kib("VmRSS:"));
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+  for (auto& t : pollers) t.join();
+  done = true;
+  sampler.join();
+  long hwm = status_kib("VmHWM:");
   std::vector<double> warm, unstages;
   unstages.push_back(call("NodeUnstageVolume", unstage, &ur));
   for (int i = 0; i < kRounds; ++i) {
@@ -178,6 +219,11 @@ int Run() {
       "cryptsetup benchmark -c aes-xts-plain64 -s 512 2>/dev/null | tail -1 | "
       "tr -s ' ' > /tmp/bench.cb");
 
+  std::printf("## Node plugin memory\n\n| what | MiB |\n| --- | --- |\n");
+  std::printf("| RSS idle, 2 s after start | %.1f |\n", idle_rss / 1024.0);
+  std::printf("| RSS peak (sampled every 20 ms) / VmHWM, 50 callers x 20 NodeGetVolumeStats "
+              "on a staged volume (%d errors) | %.1f / %.1f |\n\n",
+              stats_errors.load(), loaded_rss / 1024.0, hwm / 1024.0);
   std::printf("## Stage time vs cryptsetup open (seconds, wall)\n\n");
   std::printf("| what | seconds |\n| --- | --- |\n");
   std::printf(
