@@ -246,15 +246,19 @@ class Bench {
     create.metadata[controller::kMetaCluster] = cluster_;
     create.metadata["csi.storage.k8s.io/pvc/name"] = name;
     create.metadata["csi.storage.k8s.io/pvc/namespace"] = "bench";
+    create.metadata[controller::kMetaCreatedFor] = name;
     auto created = clients_.cinder->CreateVolume(Opts(), create);
     if (!created.ok()) return created.status();
     *id = created->id;
+    // The driver's check that no concurrent creator made the same name first.
+    auto oldest = clients_.cinder->ListVolumes(Opts(), by_name);
+    if (!oldest.ok()) return oldest.status();
     auto ready = controller::WaitForVolume(*clients_.cinder, created->id, {"available"}, deadline);
     if (!ready.ok()) return ready.status();
     return absl::Now() - t0;
   }
   // DeleteVolume's sequence: GET volume, list its snapshots, DELETE the wrapped-DEK
-  // metadata key (GET + PUT metadata), DELETE volume.
+  // metadata key (GET + PUT metadata), DELETE volume, list duplicates of its name.
   absl::StatusOr<absl::Duration> DirectDelete(const std::string& id) {
     absl::Time t0 = absl::Now();
     auto volume = clients_.cinder->GetVolume(Opts(), id);
@@ -268,6 +272,12 @@ class Bench {
     if (!erased.ok()) return erased;
     absl::Status deleted = clients_.cinder->DeleteVolume(Opts(), id);
     if (!deleted.ok()) return deleted;
+    openstack::ListRequest same;
+    same.name = volume->name;
+    same.metadata[controller::kMetaCreatedFor] = volume->name;
+    same.metadata[controller::kMetaCluster] = cluster_;
+    auto duplicates = clients_.cinder->ListVolumes(Opts(), same);
+    if (!duplicates.ok()) return duplicates.status();
     return absl::Now() - t0;
   }
 

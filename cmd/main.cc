@@ -1,8 +1,10 @@
 // cinder-byok-csi: one binary serving the CSI controller, node or both on a unix socket.
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -32,12 +34,21 @@ void HardenProcess() {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+// glibc gives each new thread its own malloc arena (up to 8 per core): a burst of 50
+// concurrent calls on gRPC's thread pool then leaves tens of arenas half-used, ~+15 MiB RSS
+// on the node plugin. The driver waits on OpenStack and the kernel, not on malloc: two
+// arenas are plenty. (MALLOC_ARENA_MAX in the environment still wins, for experiments.)
+void LimitMallocArenas() {
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+}
+
 int Fail(std::string_view what, const absl::Status& status) {
   log::Error(what, {{"error", std::string(status.message())}});
   return 1;
 }
 
 int Run(int argc, char** argv) {
+  LimitMallocArenas();
   BlockTerminationSignals();
   HardenProcess();
   absl::StatusOr<Options> options = ParseOptions(argc, argv);
