@@ -1,4 +1,4 @@
-// DeleteVolume: crypto-erase, then delete; then any duplicate an interrupted create left.
+// DeleteVolume: any duplicate an interrupted create left, then crypto-erase and delete.
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
@@ -58,6 +58,7 @@ absl::Status EraseAndDelete(openstack::CinderClient& cinder, const CallOptions& 
 // cluster), so it goes with the volume it duplicates. Best effort: failures are logged.
 void RemoveDuplicates(openstack::CinderClient& cinder, const CallOptions& call,
                       const openstack::Volume& deleted, const std::string& cluster) {
+  // `deleted`: the volume this DeleteVolume is for (about to be deleted).
   auto name = deleted.metadata.find(kMetaCreatedFor);
   auto tag = deleted.metadata.find(kMetaCluster);
   if (name == deleted.metadata.end() || tag == deleted.metadata.end() || tag->second != cluster) {
@@ -81,12 +82,16 @@ void RemoveDuplicates(openstack::CinderClient& cinder, const CallOptions& call,
       continue;
     }
     absl::Status s = EraseAndDelete(cinder, call, v);
-    log::Warning(s.ok() ? "deleted a duplicate left by an interrupted create"
-                        : "could not delete a duplicate left by an interrupted create",
-                 {{"volume", v.id},
-                  {"duplicates", deleted.id},
-                  {"name", name->second},
-                  {"error", std::string(s.message())}});
+    if (s.ok()) {
+      log::Warning("deleted a duplicate left by an interrupted create",
+                   {{"volume", v.id}, {"duplicates", deleted.id}, {"name", name->second}});
+    } else {
+      log::Warning("could not delete a duplicate left by an interrupted create",
+                   {{"volume", v.id},
+                    {"duplicates", deleted.id},
+                    {"name", name->second},
+                    {"error", std::string(s.message())}});
+    }
   }
 }
 
@@ -115,9 +120,11 @@ absl::Status ControllerService::DoDeleteVolume(absl::Time deadline,
                                                 servers.empty() ? "" : ")",
                                                 "; unpublish it first"));
   }
+  // Duplicates first: once the volume itself is gone a retry of this call answers OK at
+  // once and would never look for them.
+  RemoveDuplicates(cinder, call, *volume, options_.cluster_id);
   if (absl::Status s = EraseAndDelete(cinder, call, *volume); !s.ok()) return s;
   log::Info("deleted volume", {{"volume", volume->id}});
-  RemoveDuplicates(cinder, call, *volume, options_.cluster_id);
   return absl::OkStatus();
 }
 
