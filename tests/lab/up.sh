@@ -40,6 +40,7 @@
 #     concurrent volume ops make Cinder's 3 processes fail with "database is locked")
 #   LAB_CINDER_BACKEND=nfs|fake  (fake: cinder.tests.fake_driver, no data, no mount)
 #   LAB_DEBUG=true|false  LAB_NO_INSTALL=1  LAB_KEEP_ON_FAILURE=1  LAB_WAIT=120
+#   LAB_DEMO_VOLUME_QUOTA=50  the demo project's volume and snapshot quota (raised, never lowered)
 #   LAB_ADMIN_PASSWORD / LAB_DEMO_PASSWORD / LAB_ALT_PASSWORD (used only when STATE_DIR is new)
 #   CINDER_BYOK=1  run contrib/cinder-byok/apply.sh (repo root) if that file exists, then
 #     restart the cinder services (see "BYOK hook" below; a no-op when the file is absent)
@@ -763,6 +764,17 @@ def cinder():
         call('POST', base + '/types/%s/encryption' % vt['id'], tok, headers=dict(h), json={
             'encryption': {'provider': 'luks', 'cipher': 'aes-xts-plain64',
                            'key_size': 256, 'control_location': 'front-end'}})
+    # The demo project runs the tests: the vm e2e alone holds 9 volumes while the Nova
+    # server's root volume counts too, so Cinder's default quota of 10 is one test away
+    # from a 413. Raise it (never lower it; the quota tests use the alt project).
+    with open(os.path.join(E['LAB_STATE_DIR'], 'keystone', 'ids.json')) as f:
+        demo = json.load(f)['demo_project_id']
+    want = int(E.get('LAB_DEMO_VOLUME_QUOTA', '50'))
+    qs = call('GET', base + '/os-quota-sets/' + demo, tok, headers=dict(h)).json()['quota_set']
+    raise_to = {k: want for k in ('volumes', 'snapshots') if 0 <= int(qs.get(k, -1)) < want}
+    if raise_to:
+        call('PUT', base + '/os-quota-sets/' + demo, tok, headers=dict(h),
+             json={'quota_set': raise_to})
     # ready = scheduler knows the backend pool and both services report 'up'
     deadline = time.time() + float(E.get('LAB_WAIT', '120'))
     vlog = os.path.join(E['LAB_STATE_DIR'], 'log', 'cinder-volume.log')

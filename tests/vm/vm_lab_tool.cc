@@ -106,14 +106,20 @@ bool Wanted(const std::set<std::string>& only, const std::string& scenario) {
 int Prepare(Lab& lab, const std::string& out_dir, const std::string& encrypted_type,
             const std::set<std::string>& only) {
   json plan;
+  // Whatever was created before a failure is in the plan, so `cleanup` removes it.
+  auto fail = [&](const std::string& why) {
+    std::ofstream(out_dir + "/plan.json") << plan.dump(2) << "\n";
+    return Fail(why);
+  };
   SecureBytes kek;
   auto key_a = lab.StoreKey(StrCat("byok-vm-tenant-key-", Suffix()), &kek);
-  if (!key_a.ok()) return Fail(StrCat("store tenant key: ", key_a.status().message()));
-  auto key_b = lab.StoreKey(StrCat("byok-vm-other-key-", Suffix()), nullptr);
-  if (!key_b.ok()) return Fail(StrCat("store other key: ", key_b.status().message()));
+  if (!key_a.ok()) return fail(StrCat("store tenant key: ", key_a.status().message()));
   plan["tenant_key_id"] = *key_a;
+  plan["secrets"] = json::array({*key_a});
+  auto key_b = lab.StoreKey(StrCat("byok-vm-other-key-", Suffix()), nullptr);
+  if (!key_b.ok()) return fail(StrCat("store other key: ", key_b.status().message()));
   plan["wrong_key_id"] = *key_b;
-  plan["secrets"] = json::array({*key_a, *key_b});
+  plan["secrets"].push_back(*key_b);
 
   // Envelope volumes: a DEK wrapped under the tenant key, bound to {name, key id}; LUKS pending.
   for (const char* scenario :
@@ -125,11 +131,11 @@ int Prepare(Lab& lab, const std::string& out_dir, const std::string& encrypted_t
     d.mode = envelope::Mode::kEnvelope;
     d.key_id = *key_a;
     auto wrapped = envelope::WrapDek(kek, *dek, {name, *key_a});
-    if (!wrapped.ok()) return Fail(std::string(wrapped.status().message()));
+    if (!wrapped.ok()) return fail(std::string(wrapped.status().message()));
     d.wrapped_dek = *wrapped;
     d.luks_state = envelope::LuksState::kPending;
     auto volume = lab.CreateVolume(name, "", envelope::ToMetadata(d));
-    if (!volume.ok()) return Fail(StrCat(scenario, ": ", volume.status().message()));
+    if (!volume.ok()) return fail(StrCat(scenario, ": ", volume.status().message()));
     plan["volumes"][scenario] = {{"id", volume->id}, {"name", name}, {"mode", "envelope"}};
   }
 
@@ -140,10 +146,10 @@ int Prepare(Lab& lab, const std::string& out_dir, const std::string& encrypted_t
     d.key_id = *key_a;
     std::string name = StrCat("byok-vm-luks1-", Suffix());
     auto volume = lab.CreateVolume(name, "", envelope::ToMetadata(d));
-    if (!volume.ok()) return Fail(StrCat("luks1: ", volume.status().message()));
+    if (!volume.ok()) return fail(StrCat("luks1: ", volume.status().message()));
     plan["volumes"]["luks1"] = {{"id", volume->id}, {"name", name}, {"mode", "cinder"}};
     if (auto s = WriteSecretFile(out_dir + "/overlay/byok/luks1.pass", kek.ToLowerHex()); !s.ok()) {
-      return Fail(std::string(s.message()));
+      return fail(std::string(s.message()));
     }
   }
 
@@ -152,23 +158,23 @@ int Prepare(Lab& lab, const std::string& out_dir, const std::string& encrypted_t
   if (!encrypted_type.empty() && Wanted(only, "qemuenc")) {
     std::string name = StrCat("byok-vm-qemuenc-", Suffix());
     auto created = lab.CreateVolume(name, encrypted_type, {});
-    if (!created.ok()) return Fail(StrCat("qemuenc: ", created.status().message()));
+    if (!created.ok()) return fail(StrCat("qemuenc: ", created.status().message()));
     auto volume = lab.WaitAvailable(created->id);
-    if (!volume.ok()) return Fail(StrCat("qemuenc: ", volume.status().message()));
+    if (!volume.ok()) return fail(StrCat("qemuenc: ", volume.status().message()));
     auto encryption = lab.clients().cinder->GetVolumeEncryption(Call(), volume->id);
     if (!encryption.ok() || !encryption->encrypted()) {
-      return Fail("qemuenc: the encrypted type gave no encryption key");
+      return fail("qemuenc: the encrypted type gave no encryption key");
     }
     envelope::Descriptor d;
     d.mode = envelope::Mode::kCinder;
     d.key_id = encryption->encryption_key_id;
     auto md =
         lab.clients().cinder->UpdateVolumeMetadata(Call(), volume->id, envelope::ToMetadata(d));
-    if (!md.ok()) return Fail(StrCat("qemuenc metadata: ", md.status().message()));
+    if (!md.ok()) return fail(StrCat("qemuenc metadata: ", md.status().message()));
     auto key = lab.clients().barbican->GetPayload(Call(), encryption->encryption_key_id);
-    if (!key.ok()) return Fail(StrCat("qemuenc key: ", key.status().message()));
+    if (!key.ok()) return fail(StrCat("qemuenc key: ", key.status().message()));
     if (auto s = WriteSecretFile(out_dir + "/qemuenc.pass", key->ToLowerHex()); !s.ok()) {
-      return Fail(std::string(s.message()));
+      return fail(std::string(s.message()));
     }
     plan["volumes"]["qemuenc"] = {{"id", volume->id},
                                   {"name", name},
@@ -183,7 +189,7 @@ int Prepare(Lab& lab, const std::string& out_dir, const std::string& encrypted_t
   }
   for (auto& [scenario, v] : plan["volumes"].items()) {
     auto volume = lab.WaitAvailable(v["id"]);
-    if (!volume.ok()) return Fail(StrCat(scenario, ": ", volume.status().message()));
+    if (!volume.ok()) return fail(StrCat(scenario, ": ", volume.status().message()));
   }
   std::ofstream(out_dir + "/plan.json") << plan.dump(2) << "\n";
   std::ofstream(out_dir + "/overlay/byok/plan.json") << plan.dump(2) << "\n";
