@@ -49,7 +49,12 @@ absl::StatusOr<std::string> Base64DecodeWrapped(std::string_view text) {
   if (n < 0) return absl::InvalidArgumentError("wrapped data key is not valid base64");
   size_t padding = 0;
   for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) ++padding;
-  out.resize(n - padding);
+  // Base64 pads with at most two '='; a run of them (found by fuzz_unwrap_dek) would make the
+  // size below negative.
+  if (padding > 2 || static_cast<size_t>(n) < padding) {
+    return absl::InvalidArgumentError("wrapped data key is not valid base64");
+  }
+  out.resize(static_cast<size_t>(n) - padding);
   if (out.size() != kWrappedBytes) {
     return absl::InvalidArgumentError("wrapped data key has the wrong length");
   }

@@ -51,6 +51,13 @@ TEST(KeyWrapTest, TamperedOrMalformedInput) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(UnwrapDek(Key('k'), std::string(84, '!'), kContext).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // Found by fuzz_unwrap_dek: a short base64 text padded out with '=' to the right length.
+  std::string padded = "AtaglYWxseSBubUQgYSB";
+  padded.resize(84, '=');
+  EXPECT_EQ(UnwrapDek(Key('k'), padded, kContext).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(UnwrapDek(Key('k'), std::string(84, '='), kContext).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(KeyWrapTest, KekMustBe256Bits) {

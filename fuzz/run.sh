@@ -7,7 +7,9 @@
 #
 # Environment: BYOK_FUZZ_BUILD_DIR (default /tmp/byok-fuzz-build), BYOK_FUZZ_OUT (default
 # /tmp/byok-fuzz-out: grown corpora, crash artifacts, logs), BYOK_FUZZ_JOBS (ninja -j, 2),
-# BYOK_FUZZ_RSS_MB (per-target RSS limit, 2048), CXX/CC (clang++-14/clang-14).
+# BYOK_FUZZ_RSS_MB (per-target RSS limit, 2048), BYOK_FUZZ_SEED (libFuzzer -seed; unset: a
+# random seed per run; CI's smoke run fixes it so a red run reproduces exactly), CXX/CC
+# (clang++-14/clang-14).
 set -euo pipefail
 
 SECONDS_PER_TARGET=${1:-60}
@@ -62,7 +64,7 @@ for t in "${TARGETS[@]}"; do
   echo "== $t: ${SECONDS_PER_TARGET}s from $(ls "$seeds" 2>/dev/null | wc -l) seeds"
   # New inputs go to the first directory ($grown), never into the committed seeds.
   if "$BUILD/fuzz/$t" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="${BYOK_FUZZ_RSS_MB:-2048}" \
-       -timeout=10 -max_len=8192 -print_final_stats=1 \
+       -timeout=10 -max_len=8192 -print_final_stats=1 ${BYOK_FUZZ_SEED:+-seed=$BYOK_FUZZ_SEED} \
        -artifact_prefix="$OUT/crashes/$t-" "$grown" "$seeds" >"$log" 2>&1; then
     grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$log" | tr '\n' ' '
     grep -Eo "cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[^ ]+" "$log" | tail -1
