@@ -140,7 +140,7 @@ class Bench {
     auto access = cloud::OpenStackCloudAccess::Create(*std::move(config), direct_stats_);
     if (!access.ok()) return Fail(access.status());
     access_ = *std::move(access);
-    auto clients = access_->ForSecrets({});
+    auto clients = access_->ForDriver(absl::Now() + absl::Minutes(1));
     if (!clients.ok()) return Fail(clients.status());
     clients_ = *clients;
 

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include "cloud/tenant_auth.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "openstack/authenticated_client.h"
@@ -99,7 +100,10 @@ absl::StatusOr<std::shared_ptr<OpenStackCloudAccess::Identity>> OpenStackCloudAc
   return identity;
 }
 
-Clients OpenStackCloudAccess::ClientsOf(const std::shared_ptr<Identity>& identity) const {
+absl::StatusOr<Clients> OpenStackCloudAccess::ClientsOf(const std::shared_ptr<Identity>& identity,
+                                                        absl::Time deadline) const {
+  auto session = identity->tokens->GetSession(deadline);
+  if (!session.ok()) return session.status();
   Clients clients;
   // The clients share ownership of the identity so a cache eviction cannot pull the
   // transport out from under a call in flight.
@@ -109,31 +113,38 @@ Clients OpenStackCloudAccess::ClientsOf(const std::shared_ptr<Identity>& identit
   clients.nova = std::shared_ptr<openstack::NovaClient>(identity, identity->nova.get());
   clients.identity = identity->description;
   clients.tenant = identity->tenant;
+  clients.project_id = (*session)->project_id;
   return clients;
 }
 
-absl::StatusOr<Clients> OpenStackCloudAccess::ForSecrets(
-    const std::map<std::string, std::string>& secrets) {
-  auto tenant_auth = openstack::AuthOptionsFromSecretMap(secrets, config_);
-  if (!tenant_auth.ok()) return tenant_auth.status();
-  if (!tenant_auth->has_value()) return ClientsOf(driver_);
-
-  std::string key = Fingerprint(**tenant_auth);
-  {
-    absl::MutexLock lock(&mu_);
-    for (auto it = tenants_.begin(); it != tenants_.end(); ++it) {
-      if (it->first == key) {
-        tenants_.splice(tenants_.begin(), tenants_, it);
-        return ClientsOf(it->second);
-      }
+std::shared_ptr<OpenStackCloudAccess::Identity> OpenStackCloudAccess::CachedTenant(
+    const std::string& fingerprint) {
+  absl::MutexLock lock(&mu_);
+  for (auto it = tenants_.begin(); it != tenants_.end(); ++it) {
+    if (it->first == fingerprint) {
+      tenants_.splice(tenants_.begin(), tenants_, it);
+      return it->second;
     }
   }
-  auto identity = MakeIdentity(std::move(**tenant_auth), /*tenant=*/true);
+  return nullptr;
+}
+
+absl::StatusOr<Clients> OpenStackCloudAccess::ForSecret(const RequestSecret& secret,
+                                                        absl::Time deadline) {
+  if (!secret.credential) return ClientsOf(driver_, deadline);
+  auto tenant_auth = TenantAuthOptions(*secret.credential, config_);
+  if (!tenant_auth.ok()) return tenant_auth.status();
+
+  std::string key = Fingerprint(*tenant_auth);
+  if (auto cached = CachedTenant(key)) return ClientsOf(cached, deadline);
+  auto identity = MakeIdentity(*std::move(tenant_auth), /*tenant=*/true);
   if (!identity.ok()) return identity.status();
-  absl::MutexLock lock(&mu_);
-  tenants_.emplace_front(key, *identity);
-  while (tenants_.size() > kMaxCachedTenants) tenants_.pop_back();
-  return ClientsOf(*identity);
+  {
+    absl::MutexLock lock(&mu_);
+    tenants_.emplace_front(key, *identity);
+    while (tenants_.size() > kMaxCachedTenants) tenants_.pop_back();
+  }
+  return ClientsOf(*identity, deadline);
 }
 
 absl::Status OpenStackCloudAccess::CheckDriverIdentity(absl::Time deadline) {

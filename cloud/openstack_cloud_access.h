@@ -23,7 +23,7 @@ class OpenStackCloudAccess : public CloudAccess {
       openstack::CloudConfig config, std::shared_ptr<openstack::HttpStats> stats);
   ~OpenStackCloudAccess() override;
 
-  absl::StatusOr<Clients> ForSecrets(const std::map<std::string, std::string>& secrets) override;
+  absl::StatusOr<Clients> ForSecret(const RequestSecret& secret, absl::Time deadline) override;
   absl::Status CheckDriverIdentity(absl::Time deadline) override;
 
   const openstack::CloudConfig& config() const { return config_; }
@@ -34,7 +34,10 @@ class OpenStackCloudAccess : public CloudAccess {
       : config_(std::move(config)), stats_(std::move(stats)) {}
   absl::StatusOr<std::shared_ptr<Identity>> MakeIdentity(openstack::AuthOptions auth,
                                                          bool tenant);
-  Clients ClientsOf(const std::shared_ptr<Identity>& identity) const;
+  std::shared_ptr<Identity> CachedTenant(const std::string& fingerprint);
+  // The clients of `identity`, authenticated: the token names the project they act in.
+  absl::StatusOr<Clients> ClientsOf(const std::shared_ptr<Identity>& identity,
+                                    absl::Time deadline) const;
 
   openstack::CloudConfig config_;
   std::shared_ptr<openstack::HttpStats> stats_;

@@ -17,16 +17,16 @@ absl::Status NotReached(const absl::Status& status, const std::string& id) {
 
 }  // namespace
 
-absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::string& key_ref,
+absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::string& key_id,
                                            absl::Time deadline) {
   openstack::CallOptions call;
   call.deadline = deadline;
-  auto id = openstack::barbican::ParseSecretRef(key_ref);
-  if (!id.ok()) {
-    return absl::InvalidArgumentError(
-        StrCat("Secret key ", kSecretKeyId, " \"", key_ref,
-               "\" is neither a Barbican secret UUID nor a secret href"));
+  // Callers pass the UUID that ParseRequestSecret took from keyID; anything else is a bug
+  // and must not reach a URL path.
+  if (!openstack::barbican::IsUuid(key_id)) {
+    return absl::InternalError("FetchTenantKey: the key ID is not a UUID");
   }
+  const std::string* id = &key_id;
   auto meta = clients.barbican->GetSecret(call, *id);
   if (!meta.ok()) {
     if (absl::IsNotFound(meta.status())) {

@@ -25,14 +25,39 @@ absl::Time ControllerService::DeadlineOf(const grpc::ServerContext* context) con
 
 absl::StatusOr<ControllerService::Session> ControllerService::Begin(
     const std::string& key, std::string_view activity,
-    const google::protobuf::Map<std::string, std::string>& secrets, absl::Time deadline) {
+    const cloud::RequestSecret& secret, absl::Time deadline) {
   auto guard = inflight_.TryAcquire(key);
   if (!guard) return absl::AbortedError(StrCat(activity, " is in progress"));
-  auto clients = cloud_->ForSecrets({secrets.begin(), secrets.end()});
+  auto clients = cloud_->ForSecret(secret, deadline);
   if (!clients.ok()) return clients.status();
   openstack::CallOptions call;
   call.deadline = deadline;
   return Session{*std::move(guard), *std::move(clients), call};
+}
+
+absl::StatusOr<ControllerService::Session> ControllerService::BeginOn(
+    const std::string& key, const cloud::Handle& handle, const std::string& what,
+    const cloud::RequestSecret& secret, absl::Time deadline, std::string_view secret_hint) {
+  auto guard = inflight_.TryAcquire(key);
+  if (!guard) return absl::AbortedError(StrCat("an operation on ", what, " is in progress"));
+  auto clients = cloud::OwnerClients(*cloud_, handle, secret, deadline, what, secret_hint);
+  if (!clients.ok()) return clients.status();
+  openstack::CallOptions call;
+  call.deadline = deadline;
+  return Session{*std::move(guard), *std::move(clients), call};
+}
+
+absl::StatusOr<ControllerService::Session> ControllerService::BeginOnId(
+    const std::string& csi_id, std::string_view kind,
+    const google::protobuf::Map<std::string, std::string>& secrets, absl::Time deadline,
+    std::string_view secret_hint, cloud::Handle* handle) {
+  auto parsed = cloud::ParseHandle(csi_id, kind);
+  if (!parsed.ok()) return parsed.status();
+  auto secret = cloud::ParseRequestSecretOf(secrets);
+  if (!secret.ok()) return secret.status();
+  *handle = *std::move(parsed);
+  return BeginOn(StrCat(kind, "-id/", handle->cinder_id), *handle, StrCat(kind, " ", csi_id),
+                 *secret, deadline, secret_hint);
 }
 
 grpc::Status ControllerService::CreateVolume(grpc::ServerContext* context,

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cloud/cloud_access.h"
+#include "cloud/volume_handle.h"
 #include "csi/csi.grpc.pb.h"
 #include "csi/inflight.h"
 #include "envelope/descriptor.h"
@@ -24,7 +25,7 @@ struct ControllerOptions {
 inline constexpr char kTopologyZoneKey[] = "topology.cinder.csi.openstack.org/zone";
 // Metadata keys (besides the encryption descriptor of envelope/descriptor.h).
 inline constexpr char kMetaCluster[] = "cinder.csi.openstack.org/cluster";
-inline constexpr char kMetaCreatedFor[] = "byok.cinder.csi.openstack.org/csi-name";
+inline constexpr const char* kMetaCreatedFor = envelope::kMetaCsiName;
 
 // The CSI Controller service on Cinder and Nova. Every RPC validates its request before
 // touching the cloud, takes a per-volume in-flight guard (a concurrent call for the same
@@ -107,7 +108,7 @@ class ControllerService final : public ::csi::v1::Controller::Service {
   absl::Time DeadlineOf(const grpc::ServerContext* context) const;
 
   // What every mutating RPC starts with: the in-flight guard on `key` and the clients of the
-  // identity the request's secrets select.
+  // identity the request's Secret (parsed once, cloud::ParseRequestSecret) selects.
   struct Session {
     csi::InflightGuard guard;
     cloud::Clients clients;
@@ -115,8 +116,19 @@ class ControllerService final : public ::csi::v1::Controller::Service {
   };
   // ABORTED "<activity> is in progress" when `key` is in flight.
   absl::StatusOr<Session> Begin(const std::string& key, std::string_view activity,
-                                const google::protobuf::Map<std::string, std::string>& secrets,
-                                absl::Time deadline);
+                                const cloud::RequestSecret& secret, absl::Time deadline);
+  // The same for a call on an existing volume or snapshot `handle` (`what`: "volume <csi id>",
+  // for messages), in-flight guard on `key`: the clients are its owner's (cloud::OwnerClients); `secret_hint` says which StorageClass
+  // Secret a tenant's volume needs for this call.
+  absl::StatusOr<Session> BeginOn(const std::string& key, const cloud::Handle& handle,
+                                  const std::string& what, const cloud::RequestSecret& secret,
+                                  absl::Time deadline, std::string_view secret_hint);
+  // Parses `csi_id` (NotFound when it is not an ID of ours; `kind`: "volume" or "snapshot")
+  // and the request's Secret, then BeginOn. `handle` receives the parsed ID.
+  absl::StatusOr<Session> BeginOnId(const std::string& csi_id, std::string_view kind,
+                                    const google::protobuf::Map<std::string, std::string>& secrets,
+                                    absl::Time deadline, std::string_view secret_hint,
+                                    cloud::Handle* handle);
 
   cloud::CloudAccess* cloud_;
   ControllerOptions options_;

@@ -4,9 +4,7 @@
 
 #include "controller/capacity.h"
 #include "envelope/key_wrap.h"
-#include "openstack/testing/fake_barbican.h"
-#include "openstack/testing/fake_cinder.h"
-#include "openstack/testing/fake_nova.h"
+#include "cloud/testing/fake_cloud_access.h"
 
 namespace byok::controller {
 namespace {
@@ -15,19 +13,9 @@ using openstack::testing::FakeBarbican;
 using openstack::testing::FakeCinder;
 using openstack::testing::FakeNova;
 
-class FakeCloud : public cloud::CloudAccess {
+class FakeCloud : public cloud::testing::FakeCloudAccess {
  public:
-  FakeCloud()
-      : cinder(std::make_shared<FakeCinder>()),
-        barbican(std::make_shared<FakeBarbican>("tenant")),
-        nova(std::make_shared<FakeNova>(cinder.get())) {}
-  absl::StatusOr<cloud::Clients> ForSecrets(const std::map<std::string, std::string>&) override {
-    return cloud::Clients{cinder, barbican, nova, "the driver's identity (test)", false};
-  }
-  absl::Status CheckDriverIdentity(absl::Time) override { return absl::OkStatus(); }
-  std::shared_ptr<FakeCinder> cinder;
-  std::shared_ptr<FakeBarbican> barbican;
-  std::shared_ptr<FakeNova> nova;
+  FakeCloud() : FakeCloudAccess("tenant") {}
 };
 
 class ControllerServiceTest : public ::testing::Test {

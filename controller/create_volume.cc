@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "cloud/volume_handle.h"
 #include "controller/capacity.h"
 #include "controller/controller_service.h"
 #include "controller/parameters.h"
@@ -35,16 +36,36 @@ struct Source {
   std::string csi_name;
 };
 
-absl::StatusOr<Source> LoadSource(openstack::CinderClient& cinder,
+constexpr char kSourceSecretHint[] =
+    "the provisioner Secret must carry the credential of the project that owns the source";
+
+// The Cinder ID of a clone or restore source, which the caller's identity must own.
+absl::StatusOr<std::string> SourceId(const std::string& csi_id, std::string_view what,
+                                     const cloud::Clients& clients) {
+  auto handle = cloud::ParseHandle(csi_id, what);
+  if (!handle.ok()) return handle.status();
+  if (absl::Status s = cloud::CheckOwner(*handle, clients, StrCat(what, " ", csi_id),
+                                         kSourceSecretHint);
+      !s.ok()) {
+    return s;
+  }
+  return handle->cinder_id;
+}
+
+absl::StatusOr<Source> LoadSource(const cloud::Clients& clients,
                                   const ::csi::v1::VolumeContentSource& content,
                                   absl::Time deadline) {
+  openstack::CinderClient& cinder = *clients.cinder;
   Source source;
   std::map<std::string, std::string> metadata;
+  std::string display_name;
   if (content.has_snapshot()) {
-    source.snapshot_id = content.snapshot().snapshot_id();
-    if (source.snapshot_id.empty()) {
+    if (content.snapshot().snapshot_id().empty()) {
       return absl::InvalidArgumentError("volume_content_source.snapshot.snapshot_id is empty");
     }
+    auto id = SourceId(content.snapshot().snapshot_id(), "source snapshot", clients);
+    if (!id.ok()) return id.status();
+    source.snapshot_id = *id;
     auto snapshot = cinder.GetSnapshot(Call(deadline), source.snapshot_id);
     if (!snapshot.ok()) {
       if (absl::IsNotFound(snapshot.status())) {
@@ -59,10 +80,12 @@ absl::StatusOr<Source> LoadSource(openstack::CinderClient& cinder,
     source.size_gib = snapshot->size_gib;
     metadata = snapshot->metadata;
   } else if (content.has_volume()) {
-    source.volume_id = content.volume().volume_id();
-    if (source.volume_id.empty()) {
+    if (content.volume().volume_id().empty()) {
       return absl::InvalidArgumentError("volume_content_source.volume.volume_id is empty");
     }
+    auto id = SourceId(content.volume().volume_id(), "source volume", clients);
+    if (!id.ok()) return id.status();
+    source.volume_id = *id;
     auto volume = cinder.GetVolume(Call(deadline), source.volume_id);
     if (!volume.ok()) {
       if (absl::IsNotFound(volume.status())) {
@@ -72,13 +95,15 @@ absl::StatusOr<Source> LoadSource(openstack::CinderClient& cinder,
     }
     source.size_gib = volume->size_gib;
     metadata = volume->metadata;
+    display_name = volume->name;
   } else {
     return absl::InvalidArgumentError("volume_content_source names neither a snapshot nor a volume");
   }
   auto descriptor = envelope::FromMetadata(metadata);
   if (!descriptor.ok()) return descriptor.status();
   source.descriptor = *std::move(descriptor);
-  if (auto it = metadata.find(kMetaCreatedFor); it != metadata.end()) source.csi_name = it->second;
+  // A snapshot carries its volume's CSI name; a volume without one was named for it.
+  source.csi_name = envelope::WrapNameOf(metadata, display_name);
   return source;
 }
 
@@ -182,10 +207,10 @@ absl::StatusOr<std::string> OldestOfName(openstack::CinderClient& cinder, const 
 }
 
 void FillResponse(const openstack::Volume& volume, const VolumeSpec& spec,
-                  const ::csi::v1::CreateVolumeRequest& request,
+                  const cloud::Clients& clients, const ::csi::v1::CreateVolumeRequest& request,
                   ::csi::v1::CreateVolumeResponse* response) {
   auto* out = response->mutable_volume();
-  out->set_volume_id(volume.id);
+  out->set_volume_id(cloud::HandleFor(volume.id, clients));
   out->set_capacity_bytes(volume.size_gib * kGiB);
   // A hint for humans and the node; the node reads the truth from Cinder.
   (*out->mutable_volume_context())["encryption"] = std::string(envelope::ModeName(spec.mode));
@@ -208,12 +233,14 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   if (absl::Status s = CheckCapabilities(request.volume_capabilities()); !s.ok()) return s;
   auto size_gib = SizeGiBFor(request.capacity_range());
   if (!size_gib.ok()) return size_gib.status();
+  auto secret = cloud::ParseRequestSecretOf(request.secrets());
+  if (!secret.ok()) return secret.status();
   auto spec = ParseVolumeSpec({request.parameters().begin(), request.parameters().end()},
-                              {request.secrets().begin(), request.secrets().end()});
+                              secret->key_id);
   if (!spec.ok()) return spec.status();
 
   auto session = Begin(StrCat("create/", request.name()),
-                       StrCat("a CreateVolume for ", request.name()), request.secrets(), deadline);
+                       StrCat("a CreateVolume for ", request.name()), *secret, deadline);
   if (!session.ok()) return session.status();
   const cloud::Clients* clients = &session->clients;
   openstack::CinderClient& cinder = *clients->cinder;
@@ -221,7 +248,7 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   // 2. Pre-flight against the cloud, before anything is created.
   std::optional<Source> source;
   if (request.has_volume_content_source()) {
-    auto loaded = LoadSource(cinder, request.volume_content_source(), deadline);
+    auto loaded = LoadSource(*clients, request.volume_content_source(), deadline);
     if (!loaded.ok()) return loaded.status();
     source = *std::move(loaded);
     if (source->descriptor.mode != spec->mode) {
@@ -239,16 +266,9 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
       }
     }
   }
-  std::string key_id;
+  const std::string& key_id = spec->key_id;
   SecureBytes key;
   if (spec->mode != Mode::kNone) {
-    auto id = openstack::barbican::ParseSecretRef(spec->key_ref);
-    if (!id.ok()) {
-      return absl::InvalidArgumentError(StrCat("Secret key ", cloud::kSecretKeyId, " \"",
-                                               spec->key_ref,
-                                               "\" is neither a Barbican secret UUID nor a href"));
-    }
-    key_id = *id;
     auto fetched = cloud::FetchTenantKey(*clients, key_id, deadline);
     if (!fetched.ok()) return fetched.status();
     key = *std::move(fetched);
@@ -307,7 +327,7 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
         return s;
       }
     }
-    FillResponse(*ready, *spec, request, response);
+    FillResponse(*ready, *spec, *clients, request, response);
     return absl::OkStatus();
   }
 
@@ -358,6 +378,7 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   create.metadata = envelope::ToMetadata(descriptor);
   create.metadata[kMetaCluster] = options_.cluster_id;
   create.metadata[kMetaCreatedFor] = request.name();
+  cloud::RecordOwner(*clients, create.metadata);
   if (!spec->pvc_name.empty()) create.metadata[kParamPvcName] = spec->pvc_name;
   if (!spec->pvc_namespace.empty()) create.metadata[kParamPvcNamespace] = spec->pvc_namespace;
   if (!spec->pv_name.empty()) create.metadata[kParamPvName] = spec->pv_name;
@@ -436,7 +457,7 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
       return s;
     }
   }
-  FillResponse(*ready, *spec, request, response);
+  FillResponse(*ready, *spec, *clients, request, response);
   return absl::OkStatus();
 }
 

@@ -100,15 +100,21 @@ void RemoveDuplicates(openstack::CinderClient& cinder, const CallOptions& call,
 absl::Status ControllerService::DoDeleteVolume(absl::Time deadline,
                                                const ::csi::v1::DeleteVolumeRequest& request) {
   if (request.volume_id().empty()) return absl::InvalidArgumentError("volume_id is required");
-  // Delete secrets usually carry no tenant credentials (the PVC's annotation is gone by
-  // then); the driver's identity is used unless they do.
-  auto session = Begin(request.volume_id(), StrCat("an operation on volume ", request.volume_id()),
-                       request.secrets(), deadline);
+  auto secret = cloud::ParseRequestSecretOf(request.secrets());
+  if (!secret.ok()) return secret.status();
+  // A tenant's volume is deleted as that tenant, so that NotFound means gone (and not "in a
+  // project this identity cannot see"); the provisioner passes the create Secret again.
+  auto handle = cloud::ParseHandle(request.volume_id(), "volume");
+  if (!handle.ok()) return absl::OkStatus();  // Not an ID this driver hands out: nothing to do.
+  auto session = BeginOn(StrCat("volume-id/", handle->cinder_id), *handle,
+                         StrCat("volume ", request.volume_id()), *secret, deadline,
+                         "the provisioner Secret (csi.storage.k8s.io/provisioner-secret-name) "
+                         "must still carry the tenant's credential when the PV is deleted");
   if (!session.ok()) return session.status();
   openstack::CinderClient& cinder = *session->clients.cinder;
   const CallOptions& call = session->call;
 
-  auto volume = cinder.GetVolume(call, request.volume_id());
+  auto volume = cinder.GetVolume(call, handle->cinder_id);
   if (absl::IsNotFound(volume.status())) return absl::OkStatus();  // Already gone.
   if (!volume.ok()) return volume.status();
   if (volume->status == "deleting") return absl::OkStatus();

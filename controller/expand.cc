@@ -18,12 +18,15 @@ absl::Status ControllerService::DoExpand(absl::Time deadline,
   }
   auto size_gib = SizeGiBFor(request.capacity_range());
   if (!size_gib.ok()) return size_gib.status();
-  auto session = Begin(request.volume_id(), StrCat("an operation on volume ", request.volume_id()),
-                       request.secrets(), deadline);
+  cloud::Handle handle;
+  auto session = BeginOnId(request.volume_id(), "volume", request.secrets(), deadline,
+                           "set csi.storage.k8s.io/controller-expand-secret-name and -namespace "
+                           "in the StorageClass to the tenant's Secret",
+                           &handle);
   if (!session.ok()) return session.status();
   const cloud::Clients* clients = &session->clients;
   const openstack::CallOptions& call = session->call;
-  auto volume = GetNamedVolume(*clients->cinder, call, request.volume_id());
+  auto volume = GetNamedVolume(*clients->cinder, call, handle.cinder_id);
   if (!volume.ok()) return volume.status();
   if (volume->status == "extending") {
     return absl::AbortedError(StrCat("volume ", volume->id, " is being extended; retry"));

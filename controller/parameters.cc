@@ -1,12 +1,12 @@
 #include "controller/parameters.h"
 
-#include "cloud/cloud_access.h"
+#include "cloud/request_secret.h"
 #include "common/strings.h"
 
 namespace byok::controller {
 
 absl::StatusOr<VolumeSpec> ParseVolumeSpec(const std::map<std::string, std::string>& parameters,
-                                           const std::map<std::string, std::string>& secrets) {
+                                           const std::string& key_id) {
   VolumeSpec spec;
   std::string encryption;
   for (const auto& [key, value] : parameters) {
@@ -24,30 +24,30 @@ absl::StatusOr<VolumeSpec> ParseVolumeSpec(const std::map<std::string, std::stri
       spec.pv_name = value;
     } else if (!StartsWith(key, "csi.storage.k8s.io/")) {
       return absl::InvalidArgumentError(
-          StrCat("StorageClass parameter \"", key, "\" is not known to this driver (known: ",
+          StrCat("StorageClass parameter \"", cloud::Printable(key), "\" is not known to this driver (known: ",
                  kParamType, ", ", kParamAvailability, ", ", kParamEncryption, ")"));
     }
   }
-  if (auto it = secrets.find(cloud::kSecretKeyId); it != secrets.end()) spec.key_ref = it->second;
+  spec.key_id = key_id;
 
   if (encryption.empty()) {
-    spec.mode = spec.key_ref.empty() ? envelope::Mode::kNone : envelope::Mode::kEnvelope;
+    spec.mode = spec.key_id.empty() ? envelope::Mode::kNone : envelope::Mode::kEnvelope;
   } else {
     auto mode = envelope::ParseMode(encryption);
     if (!mode.ok()) {
       return absl::InvalidArgumentError(StrCat("StorageClass parameter ", kParamEncryption, "=",
-                                               encryption,
+                                               cloud::Printable(encryption),
                                                ": must be envelope, cinder or none"));
     }
     spec.mode = *mode;
   }
-  if (spec.mode == envelope::Mode::kNone && !spec.key_ref.empty()) {
+  if (spec.mode == envelope::Mode::kNone && !spec.key_id.empty()) {
     return absl::InvalidArgumentError(
         StrCat("StorageClass says ", kParamEncryption, "=none but the Secret names key \"",
-               spec.key_ref, "\" (", cloud::kSecretKeyId,
+               spec.key_id, "\" (", cloud::kSecretKeyId,
                "); remove one of them so the volume is not silently left unencrypted"));
   }
-  if (spec.mode != envelope::Mode::kNone && spec.key_ref.empty()) {
+  if (spec.mode != envelope::Mode::kNone && spec.key_id.empty()) {
     return absl::InvalidArgumentError(
         StrCat(kParamEncryption, "=", envelope::ModeName(spec.mode), " needs the key's ID in the "
                "provisioner Secret under \"", cloud::kSecretKeyId,

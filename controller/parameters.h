@@ -17,13 +17,13 @@ inline constexpr char kParamPvcName[] = "csi.storage.k8s.io/pvc/name";
 inline constexpr char kParamPvcNamespace[] = "csi.storage.k8s.io/pvc/namespace";
 inline constexpr char kParamPvName[] = "csi.storage.k8s.io/pv/name";
 
-// What a CreateVolume asks for, from its parameters and secrets, validated before anything
-// is created.
+// What a CreateVolume asks for, from its parameters and the key its Secret names
+// (cloud::RequestSecret::key_id), validated before anything is created.
 struct VolumeSpec {
   std::string volume_type;   // empty: Cinder's default type
   std::string availability;  // empty: from topology, else Cinder's default
   envelope::Mode mode = envelope::Mode::kNone;
-  std::string key_ref;  // Secret keyID, as given (UUID or href); empty for plain volumes
+  std::string key_id;  // the Barbican UUID the Secret's keyID names; empty for plain volumes
   std::string pvc_name, pvc_namespace, pv_name;
 };
 
@@ -32,6 +32,6 @@ struct VolumeSpec {
 // envelope when the Secret names a key and to none otherwise; a mode that needs a key
 // without one, or encryption=none with a key, is InvalidArgument.
 absl::StatusOr<VolumeSpec> ParseVolumeSpec(const std::map<std::string, std::string>& parameters,
-                                           const std::map<std::string, std::string>& secrets);
+                                           const std::string& key_id);
 
 }  // namespace byok::controller

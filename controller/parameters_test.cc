@@ -8,11 +8,11 @@ namespace {
 constexpr char kKey[] = "0b9a1c2e-3f4d-4e5f-8a6b-7c8d9e0f1a2b";
 
 TEST(ParametersTest, DefaultsToEnvelopeWithKeyAndNoneWithout) {
-  auto spec = ParseVolumeSpec({{"type", "luks"}}, {{"keyID", kKey}});
+  auto spec = ParseVolumeSpec({{"type", "luks"}}, kKey);
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_EQ(spec->mode, envelope::Mode::kEnvelope);
   EXPECT_EQ(spec->volume_type, "luks");
-  EXPECT_EQ(spec->key_ref, kKey);
+  EXPECT_EQ(spec->key_id, kKey);
   EXPECT_EQ(ParseVolumeSpec({}, {})->mode, envelope::Mode::kNone);
 }
 
@@ -33,7 +33,7 @@ TEST(ParametersTest, BadInputNamesTheProblem) {
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(unknown.status().message().find("\"tyep\""), absl::string_view::npos);
 
-  auto none_with_key = ParseVolumeSpec({{"encryption", "none"}}, {{"keyID", kKey}});
+  auto none_with_key = ParseVolumeSpec({{"encryption", "none"}}, kKey);
   EXPECT_EQ(none_with_key.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(none_with_key.status().message().find(kKey), absl::string_view::npos);
 
@@ -41,7 +41,7 @@ TEST(ParametersTest, BadInputNamesTheProblem) {
   EXPECT_EQ(missing_key.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(missing_key.status().message().find("keyID"), absl::string_view::npos);
 
-  auto bad_mode = ParseVolumeSpec({{"encryption", "aes"}}, {{"keyID", kKey}});
+  auto bad_mode = ParseVolumeSpec({{"encryption", "aes"}}, kKey);
   EXPECT_EQ(bad_mode.status().code(), absl::StatusCode::kInvalidArgument);
 }
 

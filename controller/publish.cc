@@ -12,6 +12,10 @@ using openstack::CallOptions;
 
 namespace {
 
+constexpr char kPublishSecretHint[] =
+    "set csi.storage.k8s.io/controller-publish-secret-name and -namespace in the StorageClass "
+    "to the tenant's Secret (the chart's attacher may read Secrets for this)";
+
 bool AttachedTo(const openstack::Volume& volume, const std::string& server_id) {
   for (const auto& a : volume.attachments) {
     if (a.server_id == server_id) return true;
@@ -30,13 +34,15 @@ absl::Status ControllerService::DoPublish(absl::Time deadline,
     return absl::InvalidArgumentError("volume_capability is required");
   }
   if (absl::Status s = CheckCapability(request.volume_capability()); !s.ok()) return s;
-  auto session = Begin(request.volume_id(), StrCat("an operation on volume ", request.volume_id()),
-                       request.secrets(), deadline);
+  cloud::Handle handle;
+  auto session =
+      BeginOnId(request.volume_id(), "volume", request.secrets(), deadline, kPublishSecretHint,
+                &handle);
   if (!session.ok()) return session.status();
   const cloud::Clients* clients = &session->clients;
   const CallOptions& call = session->call;
 
-  auto volume = GetNamedVolume(*clients->cinder, call, request.volume_id());
+  auto volume = GetNamedVolume(*clients->cinder, call, handle.cinder_id);
   if (!volume.ok()) return volume.status();
   auto server = clients->nova->GetServer(call, request.node_id());
   if (absl::IsNotFound(server.status())) {
@@ -91,12 +97,16 @@ absl::Status ControllerService::DoPublish(absl::Time deadline,
 absl::Status ControllerService::DoUnpublish(
     absl::Time deadline, const ::csi::v1::ControllerUnpublishVolumeRequest& request) {
   if (request.volume_id().empty()) return absl::InvalidArgumentError("volume_id is required");
-  auto session = Begin(request.volume_id(), StrCat("an operation on volume ", request.volume_id()),
-                       request.secrets(), deadline);
+  cloud::Handle handle;
+  auto session =
+      BeginOnId(request.volume_id(), "volume", request.secrets(), deadline, kPublishSecretHint,
+                &handle);
+  // An ID that is not ours names no volume, which is then unpublished everywhere.
+  if (absl::IsNotFound(session.status())) return absl::OkStatus();
   if (!session.ok()) return session.status();
   const cloud::Clients* clients = &session->clients;
   const CallOptions& call = session->call;
-  auto volume = clients->cinder->GetVolume(call, request.volume_id());
+  auto volume = clients->cinder->GetVolume(call, handle.cinder_id);
   if (absl::IsNotFound(volume.status())) return absl::OkStatus();
   if (!volume.ok()) return volume.status();
 

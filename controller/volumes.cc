@@ -12,7 +12,7 @@ using openstack::CallOptions;
 namespace {
 
 void FillVolume(const openstack::Volume& v, ::csi::v1::Volume* out) {
-  out->set_volume_id(v.id);
+  out->set_volume_id(cloud::HandleFromMetadata(v.id, v.metadata));
   out->set_capacity_bytes(v.size_gib * kGiB);
   if (!v.availability_zone.empty()) {
     (*out->add_accessible_topology()->mutable_segments())[kTopologyZoneKey] = v.availability_zone;
@@ -32,7 +32,7 @@ absl::Status ControllerService::DoListVolumes(absl::Time deadline,
                                               const ::csi::v1::ListVolumesRequest& request,
                                               ::csi::v1::ListVolumesResponse* response) {
   if (request.max_entries() < 0) return absl::InvalidArgumentError("max_entries must be >= 0");
-  auto clients = cloud_->ForSecrets({});
+  auto clients = cloud_->ForDriver(deadline);
   if (!clients.ok()) return clients.status();
   CallOptions call;
   call.deadline = deadline;
@@ -57,11 +57,17 @@ absl::Status ControllerService::DoGetVolume(absl::Time deadline,
                                             const ::csi::v1::ControllerGetVolumeRequest& request,
                                             ::csi::v1::ControllerGetVolumeResponse* response) {
   if (request.volume_id().empty()) return absl::InvalidArgumentError("volume_id is required");
-  auto clients = cloud_->ForSecrets({});
+  auto handle = cloud::ParseHandle(request.volume_id(), "volume");
+  if (!handle.ok()) return handle.status();
+  // ControllerGetVolume carries no Secret: a tenant's volume is only visible when the
+  // driver's identity acts in the same project.
+  auto clients = cloud::OwnerClients(*cloud_, *handle, cloud::RequestSecret{}, deadline,
+                                     StrCat("volume ", request.volume_id()),
+                                     "ControllerGetVolume carries no Secret");
   if (!clients.ok()) return clients.status();
   CallOptions call;
   call.deadline = deadline;
-  auto volume = GetNamedVolume(*clients->cinder, call, request.volume_id());
+  auto volume = GetNamedVolume(*clients->cinder, call, handle->cinder_id);
   if (!volume.ok()) return volume.status();
   FillVolume(*volume, response->mutable_volume());
   for (const auto& a : volume->attachments) {
@@ -78,11 +84,17 @@ absl::Status ControllerService::DoValidate(
   if (request.volume_capabilities().empty()) {
     return absl::InvalidArgumentError("volume_capabilities is required");
   }
-  auto clients = cloud_->ForSecrets({request.secrets().begin(), request.secrets().end()});
+  auto handle = cloud::ParseHandle(request.volume_id(), "volume");
+  if (!handle.ok()) return handle.status();
+  auto secret = cloud::ParseRequestSecretOf(request.secrets());
+  if (!secret.ok()) return secret.status();
+  auto clients = cloud::OwnerClients(*cloud_, *handle, *secret, deadline,
+                                     StrCat("volume ", request.volume_id()),
+                                     "pass the tenant's Secret");
   if (!clients.ok()) return clients.status();
   CallOptions call;
   call.deadline = deadline;
-  auto volume = GetNamedVolume(*clients->cinder, call, request.volume_id());
+  auto volume = GetNamedVolume(*clients->cinder, call, handle->cinder_id);
   if (!volume.ok()) return volume.status();
   if (absl::Status s = CheckCapabilities(request.volume_capabilities()); !s.ok()) {
     response->set_message(std::string(s.message()));  // not confirmed
@@ -104,7 +116,7 @@ absl::Status ControllerService::DoGetCapacity(absl::Time deadline,
       return absl::OkStatus();
     }
   }
-  auto clients = cloud_->ForSecrets({});
+  auto clients = cloud_->ForDriver(deadline);
   if (!clients.ok()) return clients.status();
   CallOptions call;
   call.deadline = deadline;

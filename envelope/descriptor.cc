@@ -97,4 +97,10 @@ bool IsUuid(std::string_view text) {
   return true;
 }
 
+std::string WrapNameOf(const std::map<std::string, std::string>& metadata,
+                       const std::string& display_name) {
+  auto it = metadata.find(kMetaCsiName);
+  return it == metadata.end() || it->second.empty() ? display_name : it->second;
+}
+
 }  // namespace byok::envelope

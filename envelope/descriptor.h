@@ -35,6 +35,15 @@ inline constexpr char kMetaMode[] = "byok.cinder.csi.openstack.org/mode";
 inline constexpr char kMetaKeyId[] = "byok.cinder.csi.openstack.org/key-id";
 inline constexpr char kMetaWrappedDek[] = "byok.cinder.csi.openstack.org/wrapped-dek";
 inline constexpr char kMetaLuks[] = "byok.cinder.csi.openstack.org/luks";
+// The CSI name the volume was created for, recorded by the controller at create. It is what
+// the wrapped DEK is bound to (WrapContext::volume_name): unlike the Cinder display name,
+// nothing renames it.
+inline constexpr char kMetaCsiName[] = "byok.cinder.csi.openstack.org/csi-name";
+
+// The name a volume's DEK is bound to: the recorded CSI name, or, for a volume without that
+// record, its Cinder display name (which was the CSI name at create).
+std::string WrapNameOf(const std::map<std::string, std::string>& metadata,
+                       const std::string& display_name);
 
 std::string_view ModeName(Mode mode);
 absl::StatusOr<Mode> ParseMode(std::string_view name);

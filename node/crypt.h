@@ -27,8 +27,13 @@ class Crypt {
   // Writes a new LUKS2 header with the driver's pinned parameters (aes-xts-plain64, 512-bit
   // volume key, 4096-byte sectors, pbkdf2-sha256 with a fixed iteration count) and one keyslot
   // for `passphrase`. Destroys whatever `device` holds: the caller decides when that is safe.
+  // The header is written before the keyslot is added: a crash in between leaves a header
+  // without keyslots.
   virtual absl::Status FormatLuks2(const std::string& device, const SecureBytes& passphrase,
                                    const std::string& label) = 0;
+  // How many keyslots of `device`'s LUKS header hold a key (active or unbound). 0 means no
+  // passphrase can open it. FailedPrecondition when `device` has no LUKS header.
+  virtual absl::StatusOr<int> CountKeyslots(const std::string& device) = 0;
   // OK when a keyslot of `device`'s header opens with `passphrase`; PermissionDenied if none.
   // Costs one PBKDF run; activates nothing.
   virtual absl::Status VerifyPassphrase(const std::string& device,

@@ -73,18 +73,12 @@ absl::StatusOr<std::string> DevicePreparer::PrepareEnvelope(const VolumeKey& key
   if (!content.ok()) return content.status();
 
   if (content->kind == ContentKind::kLuks) {
-    absl::StatusOr<std::string> mapped = Open(key, device, deadline);
-    if (!mapped.ok()) return mapped;
-    if (pending) {
-      log::Warning(
-          "found a LUKS header while Cinder says pending (a format whose state update "
-          "was lost); opened it, not reformatted",
-          {{"volume", key.volume_id}, {"device", device}});
-      if (absl::Status s = RecordFormatted(key, deadline); !s.ok()) return s;
-    }
-    return mapped;
+    if (!pending) return Open(key, device, deadline);
+    absl::StatusOr<bool> unfinished = UnfinishedFormat(key, device);
+    if (!unfinished.ok()) return unfinished.status();
+    if (*unfinished) return Format(key, device, deadline);
+    return OpenPending(key, device, deadline);
   }
-
   if (content->kind != ContentKind::kBlank) {
     return absl::FailedPreconditionError(
         StrCat("volume ", key.volume_id, " is envelope-encrypted (LUKS state ",
@@ -99,6 +93,47 @@ absl::StatusOr<std::string> DevicePreparer::PrepareEnvelope(const VolumeKey& key
         " carries no LUKS header (it reads as blank): refusing to format it again. The wrong disk "
         "may be attached, or the header was lost."));
   }
+  return Format(key, device, deadline);
+}
+
+// A header found while Cinder says pending: a format whose state update was lost. The header
+// may already guard data, so it is opened, never reformatted.
+absl::StatusOr<std::string> DevicePreparer::OpenPending(const VolumeKey& key,
+                                                        const std::string& device,
+                                                        absl::Time deadline) {
+  absl::StatusOr<std::string> mapped = Open(key, device, deadline);
+  if (!mapped.ok()) return mapped;
+  log::Warning(
+      "found a LUKS header while Cinder says pending (a format whose state update "
+      "was lost); opened it, not reformatted",
+      {{"volume", key.volume_id}, {"device", device}});
+  if (absl::Status s = RecordFormatted(key, deadline); !s.ok()) return s;
+  return mapped;
+}
+
+// Formatting writes the LUKS2 header, then adds the keyslot; a crash in between leaves a
+// header that no passphrase opens. The driver never opens a device by volume key, so nothing
+// can have been written through such a header: with the state still pending it is our own
+// unfinished format, safe to redo. Any keyslot at all, and it is treated as holding data.
+absl::StatusOr<bool> DevicePreparer::UnfinishedFormat(const VolumeKey& key,
+                                                      const std::string& device) {
+  absl::StatusOr<int> keyslots = crypt_->CountKeyslots(device);
+  if (!keyslots.ok()) {  // an unreadable header never counts as "no keyslot"
+    return absl::Status(keyslots.status().code(),
+                        StrCat("counting the keyslots of ", device, " (volume ", key.volume_id,
+                               "): ", keyslots.status().message()));
+  }
+  if (*keyslots > 0) return false;
+  log::Warning(
+      "LUKS header with no keyslot while Cinder says pending (a format that died before "
+      "adding its keyslot; nothing can have been written through it); formatting it again",
+      {{"volume", key.volume_id}, {"device", device}});
+  return true;
+}
+
+// LUKS2 format (state pending only), check it reads back, record `formatted`, open.
+absl::StatusOr<std::string> DevicePreparer::Format(const VolumeKey& key, const std::string& device,
+                                                   absl::Time deadline) {
   absl::StatusOr<int64_t> size = probe_->SizeBytes(device);
   if (!size.ok()) return size.status();
   if (*size < kMinFormatBytes) {
@@ -106,17 +141,15 @@ absl::StatusOr<std::string> DevicePreparer::PrepareEnvelope(const VolumeKey& key
                                                 " has only ", *size,
                                                 " bytes; too small for LUKS2"));
   }
-  {
-    absl::Time start = absl::Now();
-    if (absl::Status s = crypt_->FormatLuks2(device, key.passphrase, key.volume_id); !s.ok()) {
-      return absl::Status(s.code(), StrCat("LUKS2 format of ", device, " for volume ",
-                                           key.volume_id, ": ", s.message()));
-    }
-    log::Info("formatted LUKS2",
-              {{"volume", key.volume_id},
-               {"device", device},
-               {"seconds", std::to_string(absl::ToDoubleSeconds(absl::Now() - start))}});
+  absl::Time start = absl::Now();
+  if (absl::Status s = crypt_->FormatLuks2(device, key.passphrase, key.volume_id); !s.ok()) {
+    return absl::Status(s.code(), StrCat("LUKS2 format of ", device, " for volume ",
+                                         key.volume_id, ": ", s.message()));
   }
+  log::Info("formatted LUKS2",
+            {{"volume", key.volume_id},
+             {"device", device},
+             {"seconds", std::to_string(absl::ToDoubleSeconds(absl::Now() - start))}});
   // Paranoia: what was written must read back as LUKS before anything depends on it.
   absl::StatusOr<DeviceContent> after = probe_->Probe(device);
   if (!after.ok()) return after.status();

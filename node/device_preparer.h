@@ -13,7 +13,10 @@ namespace byok::node {
 
 // The never-destroy-data rules between a volume's raw device and the device its filesystem
 // (or block consumer) uses:
-//   envelope: LUKS header            -> open it (state pending: a format whose state update was
+//   envelope: LUKS header with no keyslot + state pending
+//                                    -> LUKS2 format again (a crash between the header and its
+//                                       keyslot: nothing can have been written through it)
+//             LUKS header            -> open it (state pending: a format whose state update was
 //                                       lost; record `formatted` after the open, never reformat)
 //             blank + state pending  -> LUKS2 format, record `formatted` in Cinder, open
 //             blank + state formatted-> FAILED_PRECONDITION (the header is gone: never re-format)
@@ -38,6 +41,12 @@ class DevicePreparer {
                                             absl::Time deadline);
   absl::StatusOr<std::string> Open(const VolumeKey& key, const std::string& device,
                                    absl::Time deadline);
+  absl::StatusOr<std::string> OpenPending(const VolumeKey& key, const std::string& device,
+                                          absl::Time deadline);
+  // True when `device`'s LUKS header has no keyslot (a format that died half-way).
+  absl::StatusOr<bool> UnfinishedFormat(const VolumeKey& key, const std::string& device);
+  absl::StatusOr<std::string> Format(const VolumeKey& key, const std::string& device,
+                                     absl::Time deadline);
   absl::Status RecordFormatted(const VolumeKey& key, absl::Time deadline);
 
   Crypt* crypt_;

@@ -4,6 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "common/log.h"
 #include "node/mapping_name.h"
 #include "node/testing/node_world.h"
 
@@ -28,12 +32,12 @@ class DevicePreparerTest : public ::testing::Test {
   VolumeKey KeyFor(const NodeWorld::Volume& v) {
     VolumeKey key;
     key.volume_id = v.id;
-    key.volume_name = v.name;
+    key.wrap_name = v.name;
     auto volume = world_.cloud().cinder->GetVolume({}, v.id);
     key.descriptor = *envelope::FromMetadata(volume->metadata);
     key.secret_key_id = v.key_id;
     key.passphrase = v.dek.Clone();
-    key.clients = *world_.cloud().ForSecrets({});
+    key.clients = *world_.cloud().ForDriver(absl::InfiniteFuture());
     return key;
   }
 
@@ -69,6 +73,48 @@ TEST_F(DevicePreparerTest, LuksHeaderWithStatePendingIsOpenedNotReformatted) {
   EXPECT_EQ(world_.host().DiskAt(v.device).luks_generation, generation);
   EXPECT_EQ(world_.host().formats(), 1);  // only ours above
   EXPECT_EQ(world_.LuksState(v.id), "formatted");
+}
+
+// A crash between writing the LUKS2 header and adding its keyslot: no passphrase opens that
+// header, so nothing can have been written through it. It is formatted again, not refused.
+TEST_F(DevicePreparerTest, KeyslotlessHeaderWithStatePendingIsReformatted) {
+  auto v = world_.AddEnvelopeVolume("pvc-1", LuksState::kPending);
+  world_.host().FailNext("AddKeyslot", absl::InternalError("killed mid-format"));
+  ASSERT_FALSE(world_.host().crypt().FormatLuks2(v.device, v.dek, v.id).ok());
+  ASSERT_EQ(world_.host().DiskAt(v.device).keyslots, 0);
+  std::vector<std::string> lines;
+  log::SetSinkForTest([&](std::string_view line) { lines.emplace_back(line); });
+  auto mapped = Prepare(v);
+  log::SetSinkForTest(nullptr);
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  EXPECT_EQ(*mapped, MapperPath(MappingName(v.id)));
+  EXPECT_EQ(world_.host().formats(), 2);
+  EXPECT_EQ(world_.host().DiskAt(v.device).keyslots, 1);
+  EXPECT_TRUE(world_.host().DiskAt(v.device).passphrase.ConstantTimeEquals(v.dek));
+  EXPECT_EQ(world_.LuksState(v.id), "formatted");
+  EXPECT_TRUE(world_.host().MappingActive(MappingName(v.id)));
+  EXPECT_THAT(lines, ::testing::Contains(::testing::AllOf(::testing::StartsWith("W"),
+                                                          HasSubstr("no keyslot"))));
+}
+
+// Only a pending state proves the header is the driver's own unfinished format.
+TEST_F(DevicePreparerTest, KeyslotlessHeaderWithStateFormattedIsNeverReformatted) {
+  auto v = world_.AddEnvelopeVolume("pvc-1", LuksState::kFormatted);
+  world_.host().FailNext("AddKeyslot", absl::InternalError("keyslot lost"));
+  ASSERT_FALSE(world_.host().crypt().FormatLuks2(v.device, v.dek, v.id).ok());
+  int generation = world_.host().DiskAt(v.device).luks_generation;
+  EXPECT_FALSE(Prepare(v).ok());
+  EXPECT_EQ(world_.host().formats(), 1);
+  EXPECT_EQ(world_.host().DiskAt(v.device).luks_generation, generation);
+}
+
+TEST_F(DevicePreparerTest, KeyslotCountErrorNeverReadsAsZero) {
+  auto v = world_.AddEnvelopeVolume("pvc-1", LuksState::kPending);
+  world_.host().FailNext("AddKeyslot", absl::InternalError("killed mid-format"));
+  ASSERT_FALSE(world_.host().crypt().FormatLuks2(v.device, v.dek, v.id).ok());
+  world_.host().FailNext("Keyslots", absl::UnavailableError("I/O error"));
+  EXPECT_EQ(Prepare(v).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(world_.host().formats(), 1);
 }
 
 TEST_F(DevicePreparerTest, LuksHeaderWithStateFormattedIsOpenedWithoutCinderWrites) {
@@ -161,7 +207,7 @@ class CinderModeTest : public DevicePreparerTest {
     key.descriptor.key_id = "tenant-key";
     key.secret_key_id = "tenant-key";
     key.passphrase = tenant_key.ToLowerHex();
-    key.clients = *world_.cloud().ForSecrets({});
+    key.clients = *world_.cloud().ForDriver(absl::InfiniteFuture());
     return key;
   }
 };

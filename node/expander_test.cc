@@ -30,7 +30,7 @@ class ExpanderTest : public ::testing::Test {
     s.staging_path = world_.Path("staging");
     s.access.block = block;
     s.access.fs_type = fs_type;
-    s.secrets["keyID"] = v.key_id;
+    s.secret.key_id = v.key_id;
     EXPECT_TRUE(stager_.Stage(s, absl::Now() + absl::Seconds(5)).ok());
     return v;
   }

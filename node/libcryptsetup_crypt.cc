@@ -141,6 +141,29 @@ absl::Status LibCryptsetupCrypt::FormatLuks2(const std::string& device,
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> LibCryptsetupCrypt::CountKeyslots(const std::string& device) {
+  absl::StatusOr<CryptPtr> cd = LoadLuks(device);
+  if (!cd.ok()) return cd.status();
+  int max = crypt_keyslot_max(crypt_get_type(cd->get()));
+  if (max <= 0) return absl::InternalError(StrCat("unknown LUKS type on ", device));
+  int used = 0;
+  for (int slot = 0; slot < max; ++slot) {
+    // Unbound keyslots count too: they hold a key, and the caller only acts on zero.
+    switch (crypt_keyslot_status(cd->get(), slot)) {
+      case CRYPT_SLOT_ACTIVE:
+      case CRYPT_SLOT_ACTIVE_LAST:
+      case CRYPT_SLOT_UNBOUND:
+        ++used;
+        break;
+      case CRYPT_SLOT_INACTIVE:
+        break;
+      case CRYPT_SLOT_INVALID:
+        return absl::InternalError(StrCat("cannot read keyslot ", slot, " of ", device));
+    }
+  }
+  return used;
+}
+
 absl::Status LibCryptsetupCrypt::VerifyPassphrase(const std::string& device,
                                                   const SecureBytes& passphrase) {
   absl::StatusOr<CryptPtr> cd = LoadLuks(device);

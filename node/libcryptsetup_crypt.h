@@ -28,6 +28,7 @@ class LibCryptsetupCrypt : public Crypt {
 
   absl::Status FormatLuks2(const std::string& device, const SecureBytes& passphrase,
                            const std::string& label) override;
+  absl::StatusOr<int> CountKeyslots(const std::string& device) override;
   absl::Status VerifyPassphrase(const std::string& device, const SecureBytes& passphrase) override;
   absl::Status Activate(const std::string& device, const std::string& name,
                         const SecureBytes& passphrase) override;

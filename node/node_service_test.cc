@@ -169,7 +169,7 @@ TEST_F(NodeServiceTest, SecondCallForABusyVolumeIsAborted) {
   auto service = MakeService();
   auto v = world_.AddEnvelopeVolume("pvc-busy", LuksState::kPending);
   absl::Notification entered, release;
-  world_.cloud().on_for_secrets = [&] {
+  world_.cloud().on_for_secret = [&] {
     if (!entered.HasBeenNotified()) entered.Notify();
     release.WaitForNotification();
   };

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "cloud/request_secret.h"
+
 // The validated, proto-free form of the node RPCs' requests (request_validation.h builds them).
 namespace byok::node {
 
@@ -16,11 +18,14 @@ struct VolumeAccess {
   bool readonly = false;  // a *_READER_ONLY access mode
 };
 
+// volume_id everywhere below is the Cinder ID: the CSI ID's owner part (cloud/volume_handle.h)
+// is checked once, at NodeStage, against the identity the Secret selects.
 struct StageParams {
   std::string volume_id;
+  std::string owner_project;  // from the CSI ID; "": the driver's own
   std::string staging_path;
   VolumeAccess access;
-  std::map<std::string, std::string> secrets;
+  cloud::RequestSecret secret;
   std::map<std::string, std::string> volume_context;
 };
 

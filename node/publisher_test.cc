@@ -24,7 +24,7 @@ class PublisherTest : public ::testing::Test {
     s.volume_id = v.id;
     s.staging_path = world_.Path(block ? "staging-blk" : "staging-fs");
     s.access.block = block;
-    s.secrets["keyID"] = v.key_id;
+    s.secret.key_id = v.key_id;
     EXPECT_TRUE(stager_.Stage(s, absl::Now() + absl::Seconds(5)).ok());
     PublishParams p;
     p.volume_id = v.id;

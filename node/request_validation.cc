@@ -1,6 +1,7 @@
 #include "node/request_validation.h"
 
 #include "common/strings.h"
+#include "cloud/volume_handle.h"
 #include "csi/csi.pb.h"
 #include "node/fs_tools.h"
 
@@ -29,6 +30,12 @@ absl::Status CheckVolumeId(const std::string& id) {
   }
   if (id == "." || id == "..") return absl::InvalidArgumentError("volume_id is not a volume ID");
   return absl::OkStatus();
+}
+
+// The Cinder ID inside a well-formed CSI volume ID.
+absl::StatusOr<cloud::Handle> VolumeHandle(const std::string& id) {
+  if (absl::Status s = CheckVolumeId(id); !s.ok()) return s;
+  return cloud::ParseHandle(id, "volume");
 }
 
 absl::Status CheckPath(const std::string& path, std::string_view field) {
@@ -122,7 +129,8 @@ absl::StatusOr<VolumeAccess> ValidateCapability(const VolumeCapability& capabili
 
 absl::StatusOr<StageParams> ValidateStage(const ::csi::v1::NodeStageVolumeRequest& request) {
   StageParams p;
-  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  auto handle = VolumeHandle(request.volume_id());
+  if (!handle.ok()) return handle.status();
   if (absl::Status s = CheckPath(request.staging_target_path(), "staging_target_path"); !s.ok()) {
     return s;
   }
@@ -130,25 +138,30 @@ absl::StatusOr<StageParams> ValidateStage(const ::csi::v1::NodeStageVolumeReques
   absl::StatusOr<VolumeAccess> access = ValidateCapability(
       request.volume_capability(), "volume_capability", absl::StatusCode::kFailedPrecondition);
   if (!access.ok()) return access.status();
-  p.volume_id = request.volume_id();
+  auto secret = cloud::ParseRequestSecretOf(request.secrets());
+  if (!secret.ok()) return secret.status();
+  p.volume_id = handle->cinder_id;
+  p.owner_project = handle->project_id;
   p.staging_path = request.staging_target_path();
   p.access = *std::move(access);
-  p.secrets.insert(request.secrets().begin(), request.secrets().end());
+  p.secret = *std::move(secret);
   p.volume_context.insert(request.volume_context().begin(), request.volume_context().end());
   return p;
 }
 
 absl::StatusOr<UnstageParams> ValidateUnstage(const ::csi::v1::NodeUnstageVolumeRequest& request) {
-  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  auto handle = VolumeHandle(request.volume_id());
+  if (!handle.ok()) return handle.status();
   if (absl::Status s = CheckPath(request.staging_target_path(), "staging_target_path"); !s.ok()) {
     return s;
   }
-  return UnstageParams{request.volume_id(), request.staging_target_path()};
+  return UnstageParams{handle->cinder_id, request.staging_target_path()};
 }
 
 absl::StatusOr<PublishParams> ValidatePublish(const ::csi::v1::NodePublishVolumeRequest& request) {
   PublishParams p;
-  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  auto handle = VolumeHandle(request.volume_id());
+  if (!handle.ok()) return handle.status();
   if (absl::Status s = CheckPath(request.target_path(), "target_path"); !s.ok()) return s;
   if (!request.has_volume_capability()) return Missing("volume_capability");
   absl::StatusOr<VolumeAccess> access = ValidateCapability(
@@ -165,7 +178,7 @@ absl::StatusOr<PublishParams> ValidatePublish(const ::csi::v1::NodePublishVolume
   if (request.staging_target_path() == request.target_path()) {
     return absl::InvalidArgumentError("target_path equals staging_target_path");
   }
-  p.volume_id = request.volume_id();
+  p.volume_id = handle->cinder_id;
   p.staging_path = request.staging_target_path();
   p.target_path = request.target_path();
   p.access = *std::move(access);
@@ -175,14 +188,16 @@ absl::StatusOr<PublishParams> ValidatePublish(const ::csi::v1::NodePublishVolume
 
 absl::StatusOr<UnpublishParams> ValidateUnpublish(
     const ::csi::v1::NodeUnpublishVolumeRequest& request) {
-  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  auto handle = VolumeHandle(request.volume_id());
+  if (!handle.ok()) return handle.status();
   if (absl::Status s = CheckPath(request.target_path(), "target_path"); !s.ok()) return s;
-  return UnpublishParams{request.volume_id(), request.target_path()};
+  return UnpublishParams{handle->cinder_id, request.target_path()};
 }
 
 absl::StatusOr<ExpandParams> ValidateExpand(const ::csi::v1::NodeExpandVolumeRequest& request) {
   ExpandParams p;
-  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  auto handle = VolumeHandle(request.volume_id());
+  if (!handle.ok()) return handle.status();
   if (absl::Status s = CheckPath(request.volume_path(), "volume_path"); !s.ok()) return s;
   if (!request.staging_target_path().empty()) {
     if (absl::Status s = CheckPath(request.staging_target_path(), "staging_target_path"); !s.ok()) {
@@ -206,21 +221,22 @@ absl::StatusOr<ExpandParams> ValidateExpand(const ::csi::v1::NodeExpandVolumeReq
           "capacity_range.required_bytes exceeds capacity_range.limit_bytes");
     }
   }
-  p.volume_id = request.volume_id();
+  p.volume_id = handle->cinder_id;
   p.volume_path = request.volume_path();
   p.staging_path = request.staging_target_path();
   return p;
 }
 
 absl::StatusOr<StatsParams> ValidateStats(const ::csi::v1::NodeGetVolumeStatsRequest& request) {
-  if (absl::Status s = CheckVolumeId(request.volume_id()); !s.ok()) return s;
+  auto handle = VolumeHandle(request.volume_id());
+  if (!handle.ok()) return handle.status();
   if (absl::Status s = CheckPath(request.volume_path(), "volume_path"); !s.ok()) return s;
   if (!request.staging_target_path().empty()) {
     if (absl::Status s = CheckPath(request.staging_target_path(), "staging_target_path"); !s.ok()) {
       return s;
     }
   }
-  return StatsParams{request.volume_id(), request.volume_path(), request.staging_target_path()};
+  return StatsParams{handle->cinder_id, request.volume_path(), request.staging_target_path()};
 }
 
 }  // namespace byok::node

@@ -53,13 +53,33 @@ TEST(ValidateStageTest, RequiredFieldsAreNamed) {
 
 TEST(ValidateStageTest, SecretsAndContextAreCarried) {
   auto r = StageRequest();
-  (*r.mutable_secrets())["keyID"] = "k";
+  (*r.mutable_secrets())["keyID"] = "0b1e3c5a-8f2d-4e6b-9a7c-1d2e3f4a5b6c";
   (*r.mutable_volume_context())["a"] = "b";
   auto p = ValidateStage(r);
   ASSERT_TRUE(p.ok());
-  EXPECT_EQ(p->secrets.at("keyID"), "k");
+  EXPECT_EQ(p->secret.key_id, "0b1e3c5a-8f2d-4e6b-9a7c-1d2e3f4a5b6c");
   EXPECT_EQ(p->volume_context.at("a"), "b");
   EXPECT_FALSE(p->access.block);
+}
+
+TEST(ValidateStageTest, TheSecretIsParsedOnceAndBadOnesAreRefused) {
+  auto r = StageRequest();
+  (*r.mutable_secrets())["keyID"] = "not-a-key-id";
+  ExpectInvalid(ValidateStage(r).status(), "keyID");
+  r = StageRequest();
+  (*r.mutable_secrets())["auth-url"] = "https://attacker.example/v3";
+  ExpectInvalid(ValidateStage(r).status(), "auth-url");
+}
+
+TEST(ValidateStageTest, TheOwnerPartOfTheIdIsSplitOff) {
+  auto r = StageRequest();
+  r.set_volume_id("vol-1@0123abcd");
+  auto p = ValidateStage(r);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->volume_id, "vol-1");
+  EXPECT_EQ(p->owner_project, "0123abcd");
+  r.set_volume_id("vol-1@not.a.project");
+  EXPECT_EQ(ValidateStage(r).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(ValidateStageTest, PathsMustBeAbsoluteAndClean) {

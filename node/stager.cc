@@ -14,8 +14,7 @@ namespace byok::node {
 
 absl::Status Stager::Stage(const StageParams& params, absl::Time deadline) {
   absl::Time start = absl::Now();
-  absl::StatusOr<VolumeKey> key = ResolveVolumeKey(*deps_.cloud, params.volume_id, params.secrets,
-                                                   params.volume_context, deadline);
+  absl::StatusOr<VolumeKey> key = ResolveVolumeKey(*deps_.cloud, params, deadline);
   if (!key.ok()) return key.status();
   absl::StatusOr<std::string> device = deps_.finder->Find(params.volume_id, deadline);
   if (!device.ok()) return device.status();

@@ -25,7 +25,7 @@ class StagerTest : public ::testing::Test {
     p.volume_id = v.id;
     p.staging_path = world_.Path("staging-" + v.name);
     p.access.block = block;
-    if (!v.key_id.empty()) p.secrets["keyID"] = v.key_id;
+    p.secret.key_id = v.key_id;
     return p;
   }
   absl::Status Stage(const StageParams& p) {
@@ -85,7 +85,7 @@ TEST_F(StagerTest, UnstageOfANeverStagedVolumeIsOk) {
 TEST_F(StagerTest, WrongKeyNamesTheSecretKeyAndTouchesNothing) {
   auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
   StageParams p = Params(v);
-  p.secrets["keyID"] = world_.AddKey();  // another valid tenant key
+  p.secret.key_id = world_.AddKey();  // another valid tenant key
   absl::Status s = Stage(p);
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(s.message(), HasSubstr("\"keyID\""));
@@ -97,10 +97,49 @@ TEST_F(StagerTest, WrongKeyNamesTheSecretKeyAndTouchesNothing) {
   EXPECT_FALSE(PathExists(p.staging_path));
 }
 
+TEST_F(StagerTest, ASecretNamingAnotherKeyIsRefusedBeforeTheKeyIsFetched) {
+  // envelope and cinder mode alike: the Secret must name the key the volume is bound to.
+  auto envelope_volume = world_.AddEnvelopeVolume("pvc-e", LuksState::kPending);
+  auto cinder_volume = world_.AddCinderModeVolume("pvc-c");
+  for (const auto* v : {&envelope_volume, &cinder_volume}) {
+    StageParams p = Params(*v);
+    p.secret.key_id = world_.AddKey();
+    int before = world_.cloud().barbican->calls().Total();
+    absl::Status s = Stage(p);
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << v->name;
+    EXPECT_THAT(s.message(), HasSubstr(v->key_id));
+    EXPECT_THAT(s.message(), HasSubstr(p.secret.key_id));
+    EXPECT_EQ(world_.cloud().barbican->calls().Total(), before) << v->name;
+  }
+  EXPECT_EQ(world_.host().formats(), 0);
+}
+
+TEST_F(StagerTest, ARenamedVolumeStillOpens) {
+  // The DEK is bound to the CSI name the controller recorded, not to Cinder's display name.
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending, {}, testing::kGiB,
+                                    "renamed-by-an-operator");
+  EXPECT_TRUE(Stage(Params(v)).ok());
+}
+
+TEST_F(StagerTest, ATenantsVolumeIsStagedOnlyWithThatTenantsCredential) {
+  auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
+  StageParams p = Params(v);
+  p.owner_project = "project-of-tenant-a";
+  absl::Status s = Stage(p);  // no credential in the Secret
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("node-stage-secret-name"));
+  p.secret.credential.emplace();
+  p.secret.credential->application_credential_id = "tenant-b";
+  EXPECT_EQ(Stage(p).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(world_.host().formats(), 0);
+  p.secret.credential->application_credential_id = "tenant-a";
+  EXPECT_TRUE(Stage(p).ok());
+}
+
 TEST_F(StagerTest, MissingKeyIdIsInvalidArgumentNamingIt) {
   auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
   StageParams p = Params(v);
-  p.secrets.clear();
+  p.secret = {};
   absl::Status s = Stage(p);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("keyID"));
@@ -123,7 +162,7 @@ TEST_F(StagerTest, UnknownVolumeIsNotFound) {
 
 TEST_F(StagerTest, BadSecretsFailBeforeTheDisk) {
   auto v = world_.AddEnvelopeVolume("pvc-a", LuksState::kPending);
-  world_.cloud().for_secrets_error = absl::InvalidArgumentError("Secret key auth-url is bad");
+  world_.cloud().for_secret_error = absl::InvalidArgumentError("Secret key auth-url is bad");
   EXPECT_EQ(Stage(Params(v)).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(world_.host().formats(), 0);
 }

@@ -42,6 +42,23 @@ std::string DiskSerial(const fs::path& block_dir) {
   return std::string(StripWhitespace(serial));
 }
 
+// Nova sets the serial to the volume ID; virtio-blk keeps only its first 20 bytes.
+bool SerialMatches(const std::string& serial, const std::string& volume_id) {
+  return !serial.empty() &&
+         (serial == volume_id || serial == volume_id.substr(0, kVirtioSerialBytes));
+}
+
+// Two disks answering to one volume (a double attach, or a clone's serial copied by hand):
+// whichever we picked could be the wrong one, and a pending LUKS state would format it.
+absl::Status AmbiguousError(const std::string& volume_id, const std::set<std::string>& devices) {
+  std::string list;
+  for (const std::string& d : devices) StrAppend(&list, list.empty() ? "" : ", ", d);
+  return absl::FailedPreconditionError(
+      StrCat(devices.size(), " disks report serial ", volume_id.substr(0, kVirtioSerialBytes),
+             " for volume ", volume_id, ": ", list,
+             "; refusing to guess; detach the duplicate"));
+}
+
 void WriteSysfs(const fs::path& path, std::string_view value) {
   std::ofstream out(path);
   if (out) out << value;
@@ -64,32 +81,54 @@ bool SysfsDeviceFinder::Usable(const std::string& path) const {
   return !options_.require_block_device || S_ISBLK(st.st_mode);
 }
 
-std::string SysfsDeviceFinder::ScanSysfs(const std::string& volume_id) const {
-  std::string short_id = volume_id.substr(0, kVirtioSerialBytes);
-  std::error_code ec;
-  fs::directory_iterator it(fs::path(options_.sys_dir) / "block", ec);
-  if (ec) return "";
-  for (const fs::directory_entry& entry : it) {
-    std::string name = entry.path().filename().string();
-    if (StartsWith(name, "dm-") || StartsWith(name, "loop") || StartsWith(name, "ram")) continue;
-    std::string serial = DiskSerial(entry.path());
-    if (serial.empty()) continue;
-    if (serial == volume_id || serial == short_id) {
-      std::string device = StrCat(options_.dev_dir, "/", name);
-      if (Usable(device)) return device;
-    }
-  }
-  return "";
+std::string SysfsDeviceFinder::SerialOf(const std::string& device) const {
+  return DiskSerial(fs::path(options_.sys_dir) / "block" / fs::path(device).filename());
 }
 
-std::string SysfsDeviceFinder::FindOnce(const std::string& volume_id) const {
+void SysfsDeviceFinder::AddLinkHits(const std::string& volume_id, std::set<std::string>* found,
+                                    std::set<std::string>* stale_logged) const {
   fs::path by_id = fs::path(options_.dev_dir) / "disk" / "by-id";
   for (const std::string& link : CandidateLinks(volume_id)) {
     std::error_code ec;
     fs::path resolved = fs::canonical(by_id / link, ec);
-    if (!ec && Usable(resolved.string())) return resolved.string();
+    if (ec || !Usable(resolved.string())) continue;
+    // udev names links once, when a disk appears; a missed remove leaves a link that now
+    // points at whatever disk took the name. Only the serial the disk reports now counts.
+    std::string serial = SerialOf(resolved.string());
+    if (SerialMatches(serial, volume_id)) {
+      found->insert(resolved.string());
+    } else if (stale_logged->insert(link).second) {  // once per Find, not once per poll
+      log::Warning("ignoring a stale by-id link: its disk reports another serial",
+                   {{"volume", volume_id},
+                    {"link", (by_id / link).string()},
+                    {"device", resolved.string()},
+                    {"serial", serial}});
+    }
   }
-  return ScanSysfs(volume_id);
+}
+
+void SysfsDeviceFinder::AddSysfsHits(const std::string& volume_id,
+                                     std::set<std::string>* found) const {
+  std::error_code ec;
+  fs::directory_iterator it(fs::path(options_.sys_dir) / "block", ec);
+  if (ec) return;
+  for (const fs::directory_entry& entry : it) {
+    std::string name = entry.path().filename().string();
+    if (StartsWith(name, "dm-") || StartsWith(name, "loop") || StartsWith(name, "ram")) continue;
+    if (!SerialMatches(DiskSerial(entry.path()), volume_id)) continue;
+    // Canonical, like the link targets, so one disk found both ways counts once.
+    fs::path device = fs::canonical(fs::path(options_.dev_dir) / name, ec);
+    if (!ec && Usable(device.string())) found->insert(device.string());
+  }
+}
+
+std::set<std::string> SysfsDeviceFinder::FindOnce(const std::string& volume_id,
+                                                  std::set<std::string>* stale_logged) const {
+  std::set<std::string> found;
+  AddLinkHits(volume_id, &found, stale_logged);
+  // Always scan too, even after a link hit: a second disk with the serial may have no link.
+  AddSysfsHits(volume_id, &found);
+  return found;
 }
 
 void SysfsDeviceFinder::RescanScsiHosts() const {
@@ -104,11 +143,15 @@ absl::StatusOr<std::string> SysfsDeviceFinder::Find(const std::string& volume_id
   if (volume_id.empty() || Contains(volume_id, "/") || StartsWith(volume_id, ".")) {
     return absl::InvalidArgumentError(StrCat("volume ID \"", volume_id, "\" cannot name a disk"));
   }
+  std::set<std::string> stale_logged;
   int attempts = 0;
   while (true) {
     ++attempts;
-    std::string device = FindOnce(volume_id);
-    if (!device.empty()) {
+    std::set<std::string> found = FindOnce(volume_id, &stale_logged);
+    // Waiting cannot resolve a duplicate, and picking one could format the wrong disk.
+    if (found.size() > 1) return AmbiguousError(volume_id, found);
+    if (found.size() == 1) {
+      const std::string& device = *found.begin();
       if (attempts > 1) {
         log::Info(
             "volume device appeared",

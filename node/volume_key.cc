@@ -1,107 +1,129 @@
 #include "node/volume_key.h"
 
+#include "cloud/volume_handle.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "envelope/key_wrap.h"
 #include "openstack/barbican.h"
+#include "openstack/errors.h"
 
 namespace byok::node {
 namespace {
 
-std::string SecretKeyId(const std::map<std::string, std::string>& secrets) {
-  auto it = secrets.find(cloud::kSecretKeyId);
-  return it == secrets.end() ? "" : it->second;
-}
+constexpr char kStageSecretHint[] =
+    "reference the tenant's Secret in the StorageClass parameters "
+    "csi.storage.k8s.io/node-stage-secret-name and -namespace";
 
-// The UUID of a keyID given as a UUID or an href (for comparing; the fetch checks validity).
+// The UUID of a key ID recorded as a UUID or an href (for comparing).
 std::string KeyUuid(const std::string& ref) {
   auto id = openstack::barbican::ParseSecretRef(ref);
   return id.ok() ? *id : ref;
 }
 
-}  // namespace
-
-absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const std::string& volume_id,
-                                           const std::map<std::string, std::string>& secrets,
-                                           const std::map<std::string, std::string>& context,
-                                           absl::Time deadline) {
-  VolumeKey key;
-  key.volume_id = volume_id;
-  absl::StatusOr<cloud::Clients> clients = cloud.ForSecrets(secrets);
-  if (!clients.ok()) return clients.status();
-  key.clients = *std::move(clients);
-
+absl::StatusOr<openstack::Volume> ReadVolume(const cloud::Clients& clients,
+                                             const std::string& volume_id, absl::Time deadline) {
   openstack::CallOptions call;
   call.deadline = deadline;
-  absl::StatusOr<openstack::Volume> volume = key.clients.cinder->GetVolume(call, volume_id);
+  absl::StatusOr<openstack::Volume> volume = clients.cinder->GetVolume(call, volume_id);
+  if (absl::IsNotFound(volume.status())) {
+    return absl::NotFoundError(StrCat("Cinder volume ", volume_id, " does not exist (looked up as ",
+                                      clients.identity, ")"));
+  }
   if (!volume.ok()) {
-    if (absl::IsNotFound(volume.status())) {
-      return absl::NotFoundError(StrCat("Cinder volume ", volume_id,
-                                        " does not exist (looked up as ", key.clients.identity,
-                                        ")"));
-    }
-    return absl::Status(volume.status().code(), StrCat("reading Cinder volume ", volume_id, ": ",
-                                                       volume.status().message()));
+    return openstack::Annotate(volume.status(), StrCat("reading Cinder volume ", volume_id));
   }
-  key.volume_name = volume->name;
-  absl::StatusOr<envelope::Descriptor> descriptor = envelope::FromMetadata(volume->metadata);
-  if (!descriptor.ok()) {
-    return absl::Status(descriptor.status().code(),
-                        StrCat("volume ", volume_id, ": ", descriptor.status().message()));
-  }
-  key.descriptor = *std::move(descriptor);
-  const envelope::Mode mode = key.descriptor.mode;
+  return volume;
+}
 
-  if (auto hint = context.find(envelope::kMetaMode);
-      hint != context.end() && hint->second != envelope::ModeName(mode)) {
+void CompareHint(const VolumeKey& key, const std::map<std::string, std::string>& context) {
+  auto hint = context.find(envelope::kMetaMode);
+  if (hint != context.end() && hint->second != envelope::ModeName(key.descriptor.mode)) {
     log::Warning("volume_context disagrees with the Cinder metadata; using Cinder's",
-                 {{"volume", volume_id},
+                 {{"volume", key.volume_id},
                   {"context_mode", hint->second},
-                  {"cinder_mode", std::string(envelope::ModeName(mode))}});
+                  {"cinder_mode", std::string(envelope::ModeName(key.descriptor.mode))}});
   }
-  if (mode == envelope::Mode::kNone) return key;
+}
 
-  key.secret_key_id = SecretKeyId(secrets);
+// The Secret must name the very key the volume is bound to: a Secret of another tenant (or a
+// typo) is refused before its key is fetched, and the message says which key is wanted.
+absl::Status CheckKeyBinding(const VolumeKey& key) {
+  const std::string mode(envelope::ModeName(key.descriptor.mode));
   if (key.secret_key_id.empty()) {
     return absl::InvalidArgumentError(StrCat(
-        "the node-stage Secret has no \"", cloud::kSecretKeyId, "\": volume ", volume_id, " is ",
-        envelope::ModeName(mode), "-encrypted with Barbican key ", key.descriptor.key_id,
+        "the node-stage Secret has no \"", cloud::kSecretKeyId, "\": volume ", key.volume_id,
+        " is ", mode, "-encrypted with Barbican key ", key.descriptor.key_id,
         "; reference a Secret holding that key's ID (StorageClass parameter "
         "csi.storage.k8s.io/node-stage-secret-name)"));
   }
-  if (KeyUuid(key.secret_key_id) != KeyUuid(key.descriptor.key_id)) {
-    log::Info("the Secret names another Barbican key than the volume records; trying it",
-              {{"volume", volume_id},
-               {"secret_key_id", key.secret_key_id},
-               {"volume_key_id", key.descriptor.key_id}});
-  }
-  absl::StatusOr<SecureBytes> tenant_key =
-      cloud::FetchTenantKey(key.clients, key.secret_key_id, deadline);
-  if (!tenant_key.ok()) {
-    return absl::Status(tenant_key.status().code(),
-                        StrCat("volume ", volume_id, ": ", tenant_key.status().message()));
-  }
-
-  if (mode == envelope::Mode::kCinder) {
-    key.passphrase = tenant_key->ToLowerHex();
-    return key;
-  }
-  absl::StatusOr<SecureBytes> dek = envelope::UnwrapDek(*tenant_key, key.descriptor.wrapped_dek,
-                                                        {key.volume_name, key.descriptor.key_id});
-  if (absl::IsPermissionDenied(dek.status())) {
+  if (key.secret_key_id != KeyUuid(key.descriptor.key_id)) {
     return absl::PermissionDeniedError(
-        StrCat("wrong key for volume ", volume_id, " (", key.volume_name, "): Barbican key ",
-               key.secret_key_id, ", named by the node-stage Secret's \"", cloud::kSecretKeyId,
-               "\", does not unwrap the volume's data key (it was wrapped with Barbican key ",
-               key.descriptor.key_id, "); nothing on the disk was touched"));
+        StrCat("the node-stage Secret's \"", cloud::kSecretKeyId, "\" names Barbican key ",
+               key.secret_key_id, ", but volume ", key.volume_id, " is ", mode,
+               "-encrypted with key ", key.descriptor.key_id,
+               "; only a Secret naming the volume's own key may stage it (nothing on the disk "
+               "was touched)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status UnwrapInto(VolumeKey& key, const SecureBytes& tenant_key) {
+  absl::StatusOr<SecureBytes> dek = envelope::UnwrapDek(tenant_key, key.descriptor.wrapped_dek,
+                                                        {key.wrap_name, key.descriptor.key_id});
+  if (absl::IsPermissionDenied(dek.status())) {
+    return absl::PermissionDeniedError(StrCat(
+        "Barbican key ", key.secret_key_id, " does not unwrap the data key of volume ",
+        key.volume_id, " (bound to CSI name ", key.wrap_name,
+        "): the key's bytes changed, or the volume's metadata was altered; nothing on the disk "
+        "was touched"));
   }
   if (!dek.ok()) {
-    return absl::DataLossError(StrCat("volume ", volume_id,
-                                      ": the wrapped data key in its Cinder "
-                                      "metadata is unusable: ",
+    return absl::DataLossError(StrCat("volume ", key.volume_id,
+                                      ": the wrapped data key in its Cinder metadata is unusable: ",
                                       dek.status().message()));
   }
   key.passphrase = *std::move(dek);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const StageParams& params,
+                                           absl::Time deadline) {
+  VolumeKey key;
+  key.volume_id = params.volume_id;
+  absl::StatusOr<cloud::Clients> clients = cloud.ForSecret(params.secret, deadline);
+  if (!clients.ok()) return clients.status();
+  key.clients = *std::move(clients);
+  if (absl::Status s = cloud::CheckOwner({params.volume_id, params.owner_project}, key.clients,
+                                         StrCat("volume ", params.volume_id), kStageSecretHint);
+      !s.ok()) {
+    return s;
+  }
+
+  absl::StatusOr<openstack::Volume> volume = ReadVolume(key.clients, key.volume_id, deadline);
+  if (!volume.ok()) return volume.status();
+  key.wrap_name = envelope::WrapNameOf(volume->metadata, volume->name);
+  absl::StatusOr<envelope::Descriptor> descriptor = envelope::FromMetadata(volume->metadata);
+  if (!descriptor.ok()) {
+    return openstack::Annotate(descriptor.status(), StrCat("volume ", key.volume_id));
+  }
+  key.descriptor = *std::move(descriptor);
+  CompareHint(key, params.volume_context);
+  if (key.descriptor.mode == envelope::Mode::kNone) return key;
+
+  key.secret_key_id = params.secret.key_id;
+  if (absl::Status s = CheckKeyBinding(key); !s.ok()) return s;
+  absl::StatusOr<SecureBytes> tenant_key =
+      cloud::FetchTenantKey(key.clients, key.secret_key_id, deadline);
+  if (!tenant_key.ok()) {
+    return openstack::Annotate(tenant_key.status(), StrCat("volume ", key.volume_id));
+  }
+  if (key.descriptor.mode == envelope::Mode::kCinder) {
+    key.passphrase = tenant_key->ToLowerHex();
+    return key;
+  }
+  if (absl::Status s = UnwrapInto(key, *tenant_key); !s.ok()) return s;
   return key;
 }
 

@@ -23,6 +23,7 @@ AuthOptions AuthOptions::Clone() const {
   c.application_credential_secret = application_credential_secret.Clone();
   c.tls = tls;
   c.endpoint_overrides = endpoint_overrides;
+  c.tenant_auth_urls = tenant_auth_urls;
   return c;
 }
 

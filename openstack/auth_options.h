@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/secure_bytes.h"
 #include "openstack/tls_options.h"
@@ -45,6 +46,9 @@ struct AuthOptions {
   // Per service type (kServiceBlockStorage, ...): an endpoint URL used instead of the
   // catalog's, e.g. when the catalog lists addresses the cluster cannot reach.
   std::map<std::string, std::string> endpoint_overrides;
+  // cloud.conf tenant-auth-urls: the only Keystone URLs (https) that a tenant's Secret may
+  // name instead of auth_url. Policy of the section, not part of any identity.
+  std::vector<std::string> tenant_auth_urls;
 
   bool UsesApplicationCredential() const { return !application_credential_secret.empty(); }
   AuthOptions Clone() const;

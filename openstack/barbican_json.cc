@@ -37,7 +37,8 @@ absl::StatusOr<std::string> ParseSecretRef(std::string_view ref) {
     id = at == std::string::npos ? std::string() : path.substr(at + 9);
   }
   if (!IsUuid(id)) {
-    return absl::InvalidArgumentError(StrCat("secret reference \"", trimmed,
+    // The reference comes from a tenant's Secret or a Barbican reply: quote only a prefix.
+    return absl::InvalidArgumentError(StrCat("secret reference \"", PrintablePrefix(trimmed, 120),
                                              "\" is neither a UUID nor a Barbican secret href "
                                              "(.../v1/secrets/<uuid>)"));
   }

@@ -29,6 +29,16 @@ TEST(BarbicanJsonTest, ParsesSecretRefs) {
   }
 }
 
+// A key reference comes from a tenant's Secret: the error quotes only a short printable prefix.
+TEST(BarbicanJsonTest, BadSecretRefIsNotEchoedInFull) {
+  const std::string ref = "http://h/v1/secrets/" + std::string(10000, 'x') + "\x01\n";
+  absl::Status s = barbican::ParseSecretRef(ref).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(s.message().size(), 300u) << s.message().substr(0, 300);
+  EXPECT_EQ(s.message().find('\x01'), absl::string_view::npos);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("\"http://h/v1/secrets/xxx"));
+}
+
 TEST(BarbicanJsonTest, ParsesMetadata) {
   SecretMetadata m = barbican::ParseSecretMetadata(nlohmann::json::parse(R"({
       "status": "ACTIVE", "created": "2024-05-01T12:00:00", "updated": "2024-05-01T12:00:00",

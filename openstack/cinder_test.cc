@@ -334,6 +334,88 @@ TEST_F(RestCinderTest, QuotaCalls) {
   EXPECT_EQ(q->at("volumes").limit, 1);
 }
 
+// Found by review: UrlEncode leaves "." and ".." as they are, so GET volumes/.. addressed the
+// volume collection, and an ID with a '/' (decoded by WSGI before routing) another resource.
+// Such IDs are refused before anything is sent.
+TEST_F(RestCinderTest, RefusesIdsThatAreNotOnePathSegment) {
+  http_.On(HttpMethod::kGet, "/", {200, testing::kCinderVolumeBody});
+  http_.On(HttpMethod::kDelete, "/", {202, ""});
+  http_.On(HttpMethod::kPost, "/", {202, R"({"metadata": {}})"});
+  http_.On(HttpMethod::kPut, "/", {200, R"({"quota_set": {}})"});
+  absl::Status s = client_->GetVolume({}, "..").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("volume id \"..\""));
+  EXPECT_EQ(http_.RequestCount(), 0u);
+  for (const std::string id : {"", ".", "..", "../snapshots/s1", "v1/..", "a\\b", "v\n1"}) {
+    SCOPED_TRACE(id);
+    EXPECT_EQ(client_->GetVolume({}, id).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->DeleteVolume({}, id).code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->ExtendVolume({}, id, 2).code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->GetVolumeMetadata({}, id).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->UpdateVolumeMetadata({}, id, {{"a", "1"}}).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->DeleteVolumeMetadataKey({}, id, "a").code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->GetVolumeEncryption({}, id).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->GetSnapshot({}, id).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->DeleteSnapshot({}, id).code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->GetSnapshotMetadata({}, id).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->UpdateSnapshotMetadata({}, id, {{"a", "1"}}).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->DeleteSnapshotMetadataKey({}, id, "a").code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->GetVolumeType({}, id).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->GetVolumeTypeEncryption({}, id).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->GetQuotaUsage({}, id).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->UpdateQuota({}, id, {{"volumes", 1}}).code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(http_.RequestCount(), 0u);
+}
+
+// A hostile ID is quoted in the error only as a short printable prefix.
+TEST_F(RestCinderTest, RefusedIdIsNotEchoedInFull) {
+  const std::string id = "../" + std::string(10000, 'x') + "\x01\n";
+  absl::Status s = client_->GetVolume({}, id).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(s.message().size(), 300u) << s.message().substr(0, 300);
+  EXPECT_EQ(s.message().find('\n'), absl::string_view::npos);
+  EXPECT_EQ(http_.RequestCount(), 0u);
+}
+
+// A metadata key of ".." would make DELETE .../volumes/v1/metadata/.. -- which libcurl
+// normalises to DELETE .../volumes/v1, the volume itself. Keys that cannot be one path
+// segment are removed by rewriting the set, as keys with a '/' are.
+TEST_F(RestCinderTest, DotMetadataKeysAreRemovedByRewritingTheSet) {
+  http_.On(HttpMethod::kDelete, "/", {202, ""});
+  http_.On(HttpMethod::kGet, "/volumes/v1/metadata",
+           {200, R"({"metadata": {"..": "1", ".": "2", "c": "3"}})", {{"Etag", "e-1"}}});
+  http_.On(HttpMethod::kPut, "/volumes/v1/metadata", {200, R"({"metadata": {}})"});
+  ASSERT_TRUE(client_->DeleteVolumeMetadataKey({}, "v1", "..").ok());
+  ASSERT_TRUE(client_->DeleteVolumeMetadataKey({}, "v1", ".").ok());
+  EXPECT_EQ(http_.CountMatching(HttpMethod::kDelete, ""), 0);
+  ASSERT_EQ(http_.RequestCount(), 4u);
+  EXPECT_EQ(nlohmann::json::parse(http_.Request(1).body.view()),
+            nlohmann::json::parse(R"({"metadata": {".": "2", "c": "3"}})"));
+}
+
+// A hostile Cinder may nest a metadata value thousands of levels deep; flattening it used to
+// recurse once per level (json::StringMap -> dump) and overflow the stack.
+TEST_F(RestCinderTest, DeeplyNestedResponseIsRefused) {
+  constexpr int kDepth = 100000;
+  std::string body = R"({"volume": {"id": "v1", "metadata": {"k": )";
+  body += std::string(kDepth, '[') + std::string(kDepth, ']') + "}}}";
+  http_.On(HttpMethod::kGet, "/volumes/v1", {200, body});
+  absl::Status s = client_->GetVolume({}, "v1").status();
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("cinder: get volume v1: response nested deeper than 64 levels"));
+}
+
 TEST(RestCinderCreateTest, RejectsBadDefaultMicroversion) {
   testing::FakeTokenProvider tokens;
   FakeHttpClient http;

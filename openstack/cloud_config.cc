@@ -46,6 +46,24 @@ absl::StatusOr<std::string> ParseInterface(std::string_view where, const IniEntr
                                            "\""));
 }
 
+// A tenant's Secret may name one of these instead of the section's auth-url. Each must be
+// https: the tenant's application credential secret is sent there.
+absl::Status ParseTenantAuthUrls(std::string_view where, const IniEntry& e,
+                                 std::vector<std::string>& out) {
+  out.clear();
+  for (std::string_view item : Split(e.value, ',')) {
+    item = StripWhitespace(item);
+    if (item.empty()) continue;
+    if (!StartsWith(ToLower(item), "https://")) {
+      return absl::InvalidArgumentError(StrCat(where, " line ", e.line,
+                                               ": tenant-auth-urls: \"", item,
+                                               "\" is not an https URL"));
+    }
+    out.push_back(NormalizeAuthUrl(item));
+  }
+  return absl::OkStatus();
+}
+
 using Setter = std::function<absl::Status(std::string_view where, const IniEntry&, AuthOptions&,
                                           DomainDefaults&)>;
 
@@ -111,6 +129,10 @@ const std::map<std::string, Setter, std::less<>>& GlobalKeys() {
          if (!v.ok()) return v.status();
          o.tls.insecure = *v;
          return absl::OkStatus();
+       }},
+      {"tenant-auth-urls",
+       [](std::string_view where, const IniEntry& e, AuthOptions& o, D&) {
+         return ParseTenantAuthUrls(where, e, o.tenant_auth_urls);
        }},
       {"cinder-endpoint", [](auto, const IniEntry& e, AuthOptions& o,
                              D&) { return Set(o.endpoint_overrides[kServiceBlockStorage], e); }},
@@ -234,11 +256,28 @@ absl::Status ParseMetadata(const IniSection& section, MetadataOptions& out,
   return absl::OkStatus();
 }
 
+// Plain http is allowed (labs, a Keystone behind a local proxy) but never silently: the
+// password or application credential secret crosses the network unencrypted.
+void WarnPlainHttp(const AuthOptions& o, std::string_view where,
+                   std::vector<std::string>* warnings) {
+  if (StartsWith(ToLower(o.auth_url), "http://")) {
+    warnings->push_back(StrCat("cloud.conf ", where,
+                               " auth-url is plain http: credentials and tokens cross the "
+                               "network unencrypted; use https"));
+  }
+}
+
 std::string SectionLabel(const IniSection& s) {
   return s.subname.empty() ? "[Global]" : StrCat("[Global \"", s.subname, "\"]");
 }
 
 }  // namespace
+
+std::string NormalizeAuthUrl(std::string_view url) {
+  std::string out(StripWhitespace(url));
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out;
+}
 
 const AuthOptions* CloudConfig::FindCloud(std::string_view name) const {
   if (name.empty()) return &global;
@@ -343,10 +382,12 @@ absl::StatusOr<CloudConfig> ParseCloudConfig(std::string_view text,
     return absl::InvalidArgumentError("cloud.conf: the [Global] section is required");
   }
   ApplyDomainDefaults(global_domains, config.global);
+  WarnPlainHttp(config.global, "[Global]", warnings);
   absl::Status valid = ValidateAuthOptions(config.global, "cloud.conf [Global]");
   if (!valid.ok()) return valid;
   for (auto& [name, opts] : config.clouds) {
     ApplyDomainDefaults(cloud_domains[name], opts);
+    WarnPlainHttp(opts, StrCat("[Global \"", name, "\"]"), warnings);
     valid = ValidateAuthOptions(opts, StrCat("cloud.conf [Global \"", name, "\"]"));
     if (!valid.ok()) return valid;
   }
@@ -376,57 +417,6 @@ absl::StatusOr<CloudConfig> LoadCloudConfigFile(const std::string& path,
   absl::StatusOr<CloudConfig> config = ParseCloudConfig(text.view(), warnings);
   if (!config.ok()) return Annotate(config.status(), path);
   return config;
-}
-
-absl::StatusOr<std::optional<AuthOptions>> AuthOptionsFromSecretMap(
-    const std::map<std::string, std::string>& secrets, const CloudConfig& base) {
-  auto get = [&](std::string_view key) -> const std::string* {
-    auto it = secrets.find(std::string(key));
-    return it == secrets.end() || it->second.empty() ? nullptr : &it->second;
-  };
-  const std::string* cloud = get("cloud");
-  const std::string* id = get("application-credential-id");
-  const std::string* name = get("application-credential-name");
-  const std::string* secret = get("application-credential-secret");
-  if (cloud == nullptr && id == nullptr && name == nullptr && secret == nullptr) {
-    return std::optional<AuthOptions>();
-  }
-  const AuthOptions* start = base.FindCloud(cloud == nullptr ? "" : *cloud);
-  if (start == nullptr) {
-    return absl::InvalidArgumentError(StrCat("secret key \"cloud\" names \"", *cloud,
-                                             "\" but cloud.conf has no [Global \"", *cloud,
-                                             "\"] section"));
-  }
-  AuthOptions out = start->Clone();
-  if (id != nullptr || name != nullptr || secret != nullptr) {
-    // The tenant's credential replaces the driver's entirely: no password or project of the
-    // driver's own account may leak into a tenant's session.
-    AuthOptions fresh;
-    fresh.auth_url = out.auth_url;
-    fresh.region = out.region;
-    fresh.interface = out.interface;
-    fresh.tls = out.tls;
-    fresh.endpoint_overrides = out.endpoint_overrides;
-    out = std::move(fresh);
-    if (id != nullptr) out.application_credential_id = *id;
-    if (name != nullptr) out.application_credential_name = *name;
-    if (secret != nullptr) out.application_credential_secret = SecureBytes::FromView(*secret);
-    for (auto [key, field] : {std::pair<const char*, std::string*>{"username", &out.username},
-                              {"user-id", &out.user_id},
-                              {"user-domain-name", &out.user_domain_name},
-                              {"user-domain-id", &out.user_domain_id}}) {
-      if (const std::string* v = get(key)) *field = *v;
-    }
-    if (secret == nullptr) {
-      return absl::InvalidArgumentError(
-          "secret: application-credential-secret is required with an application credential");
-    }
-  }
-  if (const std::string* v = get("auth-url")) out.auth_url = *v;
-  if (const std::string* v = get("region")) out.region = *v;
-  absl::Status valid = ValidateAuthOptions(out, "secret");
-  if (!valid.ok()) return valid;
-  return std::optional<AuthOptions>(std::move(out));
 }
 
 }  // namespace byok::openstack

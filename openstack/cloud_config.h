@@ -19,6 +19,7 @@
 //   tenant-domain-name | project-domain-name, tenant-domain-id | project-domain-id,
 //   application-credential-id, application-credential-name, application-credential-secret,
 //   ca-file, cert-file, key-file, tls-insecure,
+//   ours: tenant-auth-urls (comma-separated https Keystone URLs a tenant's Secret may name),
 //   ours: cinder-endpoint, nova-endpoint, barbican-endpoint, metadata-url ([Global] only).
 //   domain-name/domain-id apply to the user and the project when the specific keys are unset.
 // [BlockStorage]: bs-version, trust-device-path, ignore-volume-az, node-volume-attach-limit,
@@ -67,16 +68,7 @@ absl::StatusOr<CloudConfig> LoadCloudConfigFile(const std::string& path,
 // "cloud.conf [Global]". Exposed for callers that assemble AuthOptions themselves.
 absl::Status ValidateAuthOptions(const AuthOptions& options, std::string_view where);
 
-// Tenant credentials from a Kubernetes Secret (CSI request secrets). Recognised keys:
-//   cloud: selects a named cloud of `base` ([Global "name"]) whose settings are the start;
-//   application-credential-id, application-credential-name, application-credential-secret,
-//   username, user-id, user-domain-name, user-domain-id: an application credential that
-//     replaces the credentials (the rest, e.g. TLS and endpoint overrides, comes from the
-//     selected cloud or [Global]);
-//   auth-url, region: override the selected cloud's.
-// Other keys are ignored (the Secret may hold unrelated data). Returns nullopt when the
-// Secret names neither a cloud nor credentials; InvalidArgument when they are incomplete.
-absl::StatusOr<std::optional<AuthOptions>> AuthOptionsFromSecretMap(
-    const std::map<std::string, std::string>& secrets, const CloudConfig& base);
+// A Keystone URL without surrounding whitespace or trailing slashes, for comparing.
+std::string NormalizeAuthUrl(std::string_view url);
 
 }  // namespace byok::openstack

@@ -142,7 +142,7 @@ TEST(CloudConfigTest, AliasesAndDomainFallback) {
 TEST(CloudConfigTest, UnknownKeysAndSectionsAreWarningsWithLineNumbers) {
   std::vector<std::string> warnings;
   absl::StatusOr<CloudConfig> c = ParseCloudConfig(
-      "[Global]\nauth-url=http://k/v3\napplication-credential-id=x\n"
+      "[Global]\nauth-url=https://k/v3\napplication-credential-id=x\n"
       "application-credential-secret=y\nfrobnicate=very-secret-value\ntrust-id=t\n"
       "[LoadBalancer]\nsubnet-id=s\n[BlockStorage]\nwhat=1\n[Metadata]\nzzz=2\n",
       &warnings);
@@ -239,65 +239,32 @@ TEST(CloudConfigTest, LoadsFileAndReportsMissingFile) {
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("/nonexistent/cloud.conf"));
 }
 
-TEST(CloudConfigTest, SecretMapWithoutCredentialsIsNullopt) {
-  absl::StatusOr<CloudConfig> base = ParseCloudConfig(kFull, nullptr);
-  ASSERT_TRUE(base.ok());
-  absl::StatusOr<std::optional<AuthOptions>> a =
-      AuthOptionsFromSecretMap({{"passphrase", "x"}}, *base);
-  ASSERT_TRUE(a.ok());
-  EXPECT_FALSE(a->has_value());
-}
+TEST(CloudConfigTest, TenantAuthUrlsMustBeHttpsAndPlainHttpIsWarnedAbout) {
+  std::vector<std::string> warnings;
+  absl::StatusOr<CloudConfig> c = ParseCloudConfig(R"([Global]
+auth-url = http://keystone.lab:5000/v3
+username = csi
+password = p
+user-domain-name = Default
+tenant-name = k8s
+tenant-domain-name = Default
+tenant-auth-urls = https://keystone-a.example/v3/ , https://keystone-b.example/v3
+)",
+                                                   &warnings);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->global.tenant_auth_urls,
+              ElementsAre("https://keystone-a.example/v3", "https://keystone-b.example/v3"));
+  EXPECT_THAT(warnings, ElementsAre(HasSubstr("plain http")));
 
-TEST(CloudConfigTest, SecretMapSelectsNamedCloud) {
-  absl::StatusOr<CloudConfig> base = ParseCloudConfig(kFull, nullptr);
-  ASSERT_TRUE(base.ok());
-  absl::StatusOr<std::optional<AuthOptions>> a =
-      AuthOptionsFromSecretMap({{"cloud", "tenant-a"}}, *base);
-  ASSERT_TRUE(a.ok()) << a.status();
-  ASSERT_TRUE(a->has_value());
-  EXPECT_EQ((*a)->application_credential_id, "ac-1");
-  EXPECT_EQ((*a)->region, "RegionA");
-
-  a = AuthOptionsFromSecretMap({{"cloud", "tenant-b"}}, *base);
-  EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(a.status().message()), HasSubstr("[Global \"tenant-b\"]"));
-}
-
-TEST(CloudConfigTest, SecretMapApplicationCredentialReplacesDriverCredentials) {
-  absl::StatusOr<CloudConfig> base = ParseCloudConfig(kFull, nullptr);
-  ASSERT_TRUE(base.ok());
-  absl::StatusOr<std::optional<AuthOptions>> a =
-      AuthOptionsFromSecretMap({{"application-credential-id", "tenant-ac"},
-                                {"application-credential-secret", "tenant-secret"},
-                                {"region", "RegionX"}},
-                               *base);
-  ASSERT_TRUE(a.ok()) << a.status();
-  ASSERT_TRUE(a->has_value());
-  const AuthOptions& o = **a;
-  EXPECT_EQ(o.application_credential_id, "tenant-ac");
-  EXPECT_EQ(o.application_credential_secret.view(), "tenant-secret");
-  EXPECT_EQ(o.region, "RegionX");
-  EXPECT_EQ(o.auth_url, base->global.auth_url);
-  EXPECT_EQ(o.tls.ca_file, "/etc/ssl/ca.pem");
-  EXPECT_EQ(o.endpoint_overrides.size(), 3u);
-  // None of the driver's own credentials carry over.
-  EXPECT_TRUE(o.password.empty());
-  EXPECT_TRUE(o.username.empty());
-  EXPECT_TRUE(o.project_name.empty());
-
-  a = AuthOptionsFromSecretMap({{"application-credential-id", "tenant-ac"}}, *base);
-  EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(a.status().message()), HasSubstr("application-credential-secret"));
-
-  a = AuthOptionsFromSecretMap({{"application-credential-name", "n"},
-                                {"application-credential-secret", "s"},
-                                {"username", "bob"},
-                                {"user-domain-name", "Default"},
-                                {"auth-url", "https://other/v3"}},
-                               *base);
-  ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_EQ((*a)->username, "bob");
-  EXPECT_EQ((*a)->auth_url, "https://other/v3");
+  c = ParseCloudConfig(R"([Global]
+auth-url = https://keystone.lab:5000/v3
+application-credential-id = a
+application-credential-secret = s
+tenant-auth-urls = http://attacker.example/v3
+)",
+                       nullptr);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(c.status().message()), HasSubstr("tenant-auth-urls"));
 }
 
 }  // namespace

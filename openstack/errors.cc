@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "openstack/absl_compat.h"
+#include "openstack/json_util.h"
 
 namespace byok::openstack {
 namespace {
@@ -111,8 +112,10 @@ std::string ServiceMessage(std::string_view body) {
   std::string_view trimmed = StripWhitespace(body);
   if (trimmed.empty()) return {};
   if (trimmed.front() == '{') {
-    nlohmann::json doc = nlohmann::json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
-    if (!doc.is_discarded()) return Tidy(MessageFromJson(doc));
+    // json::Parse bounds the nesting of this hostile body as of every other; a body it
+    // refuses is shown as (tidied, bounded) text like any other non-JSON body.
+    absl::StatusOr<nlohmann::json> doc = json::Parse(trimmed, "error body");
+    if (doc.ok()) return Tidy(MessageFromJson(*doc));
   }
   if (trimmed.front() == '<') return {};  // an HTML error page says nothing useful
   return Tidy(trimmed);

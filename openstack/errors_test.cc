@@ -80,6 +80,16 @@ TEST(ErrorsTest, ServiceMessagesOfEachService) {
   EXPECT_LE(ServiceMessage(std::string(5000, 'x')).size(), 520u);
 }
 
+// Error bodies are parsed by json::Parse as well: a hostile, deeply nested one is bounded text.
+TEST(ErrorsTest, DeeplyNestedErrorBodyIsBounded) {
+  const std::string body =
+      R"({"badRequest": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  EXPECT_LE(ServiceMessage(body).size(), 520u);
+  absl::Status s = HttpError("cinder", "get volume v", Response(400, body));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LE(s.message().size(), 600u);
+}
+
 TEST(ErrorsTest, HttpErrorCarriesStatusAndRequestId) {
   absl::Status s = HttpError("cinder", "create volume \"a\"",
                              Response(413, R"({"overLimit": {"message": "quota"}})", "req-42"));

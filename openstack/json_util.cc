@@ -3,12 +3,62 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 #include "openstack/absl_compat.h"
 
 namespace byok::openstack::json {
+namespace {
+
+// Whether the text nests arrays and objects deeper than `max_depth`, found by counting
+// brackets outside strings, before nlohmann builds anything. For valid JSON the count is the
+// nesting; for invalid JSON it is at least the nesting nlohmann reaches before it fails
+// (brackets it would read as structure are counted), so the bound holds for both.
+bool TextNestedDeeperThan(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// Whether a document nests deeper than `max_depth` (a scalar is 0, [] is 1), walked with an
+// explicit stack: a recursive walk would be the stack overflow it guards against.
+bool NestedDeeperThan(const nlohmann::json& root, int max_depth) {
+  std::vector<std::pair<const nlohmann::json*, int>> pending = {{&root, 0}};
+  while (!pending.empty()) {
+    auto [value, depth] = pending.back();
+    pending.pop_back();
+    if (!value->is_structured()) continue;
+    if (depth + 1 > max_depth) return true;
+    for (const nlohmann::json& child : *value) pending.push_back({&child, depth + 1});
+  }
+  return false;
+}
+
+}  // namespace
 
 absl::StatusOr<nlohmann::json> Parse(std::string_view body, std::string_view what) {
+  if (TextNestedDeeperThan(body, kMaxDepth)) {
+    return absl::InvalidArgumentError(
+        StrCat(what, ": response nested deeper than ", kMaxDepth, " levels"));
+  }
   nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     return absl::InvalidArgumentError(
@@ -83,7 +133,13 @@ std::map<std::string, std::string> StringMap(const nlohmann::json& obj, std::str
   const nlohmann::json* v = Find(obj, key);
   if (v == nullptr || !v->is_object()) return out;
   for (const auto& [k, value] : v->items()) {
-    out[k] = value.is_string() ? value.get<std::string>() : value.dump();
+    if (value.is_string()) {
+      out[k] = value.get<std::string>();
+    } else if (!NestedDeeperThan(value, kMaxDepth)) {
+      // dump() recurses once per level. Documents from Parse are bounded already; this
+      // bounds the ones built elsewhere (fakes, callers' own documents) as well.
+      out[k] = value.dump();
+    }
   }
   return out;
 }

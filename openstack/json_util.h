@@ -14,7 +14,14 @@
 // microversion, so accessors return defaults instead of throwing.
 namespace byok::openstack::json {
 
-// Parses a response body; InvalidArgument naming `what` if it is not JSON.
+// How deeply arrays and objects may nest in a response. OpenStack documents nest a handful of
+// levels (a Keystone token with its catalog: 5); nlohmann's dump(), copies and comparisons
+// recurse once per level, so a hostile body nested 100000 deep would exhaust the stack.
+inline constexpr int kMaxDepth = 64;
+
+// Parses a response body; InvalidArgument naming `what` if it is not JSON, or if it nests
+// deeper than kMaxDepth (refused before anything is built). Every response body is parsed
+// here, so documents from the services are bounded in one place.
 absl::StatusOr<nlohmann::json> Parse(std::string_view body, std::string_view what);
 
 // obj[key] if obj is an object holding a `key` that is not null, else nullptr.
@@ -23,7 +30,8 @@ const nlohmann::json* Find(const nlohmann::json& obj, std::string_view key);
 std::string String(const nlohmann::json& obj, std::string_view key, std::string_view def = "");
 int64_t Int(const nlohmann::json& obj, std::string_view key, int64_t def = 0);
 bool Bool(const nlohmann::json& obj, std::string_view key, bool def = false);
-// A string->string map; non-string values are dumped as JSON text.
+// A string->string map; non-string values are dumped as JSON text, except values nested
+// deeper than kMaxDepth, which are left out.
 std::map<std::string, std::string> StringMap(const nlohmann::json& obj, std::string_view key);
 std::vector<std::string> StringList(const nlohmann::json& obj, std::string_view key);
 

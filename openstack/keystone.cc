@@ -82,7 +82,9 @@ absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text) {
        {"%Y-%m-%dT%H:%M:%E*SZ", "%Y-%m-%dT%H:%M:%E*S%Ez", "%Y-%m-%dT%H:%M:%E*S"}) {
     if (absl::ParseTime(format, s, absl::UTCTimeZone(), &t, &err)) return t;
   }
-  return absl::InvalidArgumentError(StrCat("unparsable time stamp \"", text, "\""));
+  // The text comes from a Keystone response: quote only a prefix of it.
+  return absl::InvalidArgumentError(
+      StrCat("unparsable time stamp \"", PrintablePrefix(text), "\""));
 }
 
 absl::StatusOr<AuthSession> ParseTokenResponse(const HttpResponse& response,

@@ -96,6 +96,11 @@ TEST(KeystoneTest, ParsesTimestamps) {
   EXPECT_EQ(*keystone::ParseTimestamp("2016-09-14T14:01:13.000000+00:00"), t);
   EXPECT_EQ(*keystone::ParseTimestamp("2016-09-14T14:01:13"), t);
   EXPECT_FALSE(keystone::ParseTimestamp("yesterday").ok());
+  // expires_at comes from a response: the error quotes only a short printable prefix of it.
+  absl::Status s = keystone::ParseTimestamp(std::string(10000, '9') + "\n").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(s.message().size(), 300u) << s.message().substr(0, 300);
+  EXPECT_EQ(s.message().find('\n'), absl::string_view::npos);
 }
 
 HttpResponse TokenResponse(std::string_view token = "tok-1",

@@ -94,5 +94,30 @@ TEST_F(RestNovaTest, DetachGetListAndErrors) {
   EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("(request-id req-n)"));
 }
 
+// Node IDs and volume IDs come from CSI requests: ".." would address another resource.
+TEST_F(RestNovaTest, RefusesIdsThatAreNotOnePathSegment) {
+  http_.On(HttpMethod::kGet, "/", {200, R"({"server": {"id": "s1"}})"});
+  http_.On(HttpMethod::kPost, "/", {200, R"({"volumeAttachment": {"id": "v1"}})"});
+  http_.On(HttpMethod::kDelete, "/", {202, ""});
+  absl::Status s = client_->GetServer({}, "..").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("server id \"..\""));
+  for (const std::string bad : {"", ".", "..", "s1/..", "../s1"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(client_->GetServer({}, bad).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->AttachVolume({}, bad, "v1").status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->ListVolumeAttachments({}, bad).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->DetachVolume({}, bad, "v1").code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->DetachVolume({}, "s1", bad).code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->GetVolumeAttachment({}, bad, "v1").status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(client_->GetVolumeAttachment({}, "s1", bad).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(http_.RequestCount(), 0u);
+}
+
 }  // namespace
 }  // namespace byok::openstack

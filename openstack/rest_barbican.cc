@@ -36,7 +36,12 @@ absl::StatusOr<std::string> RestBarbicanClient::SecretsUrl(const CallOptions& o,
   // Catalogs register Barbican with or without the /v1 suffix.
   if (!EndsWith(base, "/v1")) base += "/v1";
   std::string url = JoinUrl(base, "secrets");
-  if (!id.empty()) url = JoinUrl(url, id);
+  if (!id.empty()) {
+    // Callers pass a UUID from ParseSecretRef; checked again here, where the path is built.
+    absl::StatusOr<std::string> segment = PathSegment(id, "secret id");
+    if (!segment.ok()) return Annotate(segment.status(), "barbican");
+    url = JoinUrl(url, *segment);
+  }
   if (!suffix.empty()) url = JoinUrl(url, suffix);
   return url;
 }

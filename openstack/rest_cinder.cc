@@ -9,6 +9,20 @@
 namespace byok::openstack {
 using Metadata = std::map<std::string, std::string>;
 
+namespace {
+
+// "<collection>/<id><suffix>". IDs come from CSI requests and Cinder responses: PathSegment
+// refuses one that would address another resource (GET volumes/.. is the volume list)
+// before anything is sent.
+absl::StatusOr<std::string> ItemPath(std::string_view collection, std::string_view id,
+                                     std::string_view what, std::string_view suffix = "") {
+  absl::StatusOr<std::string> segment = PathSegment(id, what);
+  if (!segment.ok()) return Annotate(segment.status(), "cinder");
+  return StrCat(collection, "/", *segment, suffix);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<RestCinderClient>> RestCinderClient::Create(
     AuthenticatedClient* auth, CinderOptions options) {
   absl::StatusOr<Microversion> v = Microversion::Parse(options.microversion);
@@ -59,7 +73,9 @@ absl::StatusOr<Volume> RestCinderClient::CreateVolume(const CallOptions& o,
 absl::StatusOr<Volume> RestCinderClient::GetVolume(const CallOptions& o, const std::string& id) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, "volumes/" + UrlEncode(id), o, *v);
+  absl::StatusOr<std::string> path = ItemPath("volumes", id, "volume id");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, *path, o, *v);
   if (!r.ok()) return r.status();
   absl::StatusOr<nlohmann::json> doc = svc_.DoJson(*r, StrCat("get volume ", id), {200});
   if (!doc.ok()) return doc.status();
@@ -88,7 +104,9 @@ absl::StatusOr<VolumePage> RestCinderClient::ListVolumes(const CallOptions& o,
 absl::Status RestCinderClient::DeleteVolume(const CallOptions& o, const std::string& id) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kDelete, "volumes/" + UrlEncode(id), o, *v);
+  absl::StatusOr<std::string> path = ItemPath("volumes", id, "volume id");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kDelete, *path, o, *v);
   if (!r.ok()) return r.status();
   return svc_.Do(*r, StrCat("delete volume ", id), {202, 204}).status();
 }
@@ -97,8 +115,9 @@ absl::Status RestCinderClient::ExtendVolume(const CallOptions& o, const std::str
                                             int64_t new_size_gib) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  absl::StatusOr<HttpRequest> r =
-      Request(HttpMethod::kPost, StrCat("volumes/", UrlEncode(id), "/action"), o, *v);
+  absl::StatusOr<std::string> path = ItemPath("volumes", id, "volume id", "/action");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kPost, *path, o, *v);
   if (!r.ok()) return r.status();
   r->body = json::Body({{"os-extend", {{"new_size", new_size_gib}}}});
   r->SetHeader("Content-Type", "application/json");
@@ -128,16 +147,17 @@ absl::Status RestCinderClient::DeleteMetadataKey(const std::string& base_path, c
                                                  const std::string& key, std::string_view what) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  if (key.find('/') == std::string::npos) {
+  if (absl::StatusOr<std::string> segment = PathSegment(key, "metadata key"); segment.ok()) {
     absl::StatusOr<HttpRequest> r =
-        Request(HttpMethod::kDelete, StrCat(base_path, "/metadata/", UrlEncode(key)), o, *v);
+        Request(HttpMethod::kDelete, StrCat(base_path, "/metadata/", *segment), o, *v);
     if (!r.ok()) return r.status();
     return svc_.Do(*r, what, {200, 204}).status();
   }
   // WSGI decodes %2F before routing, so Cinder cannot address a key with a '/' (such as
-  // csi.storage.k8s.io/pvc/name): DELETE answers 404. Rewrite the whole set instead. For
-  // volumes the Etag (>= 3.15) guards against a concurrent change, which Cinder then
-  // answers with 412 (FailedPrecondition); snapshot metadata has no Etag.
+  // csi.storage.k8s.io/pvc/name): DELETE answers 404. Nor can a URL address "." or "..":
+  // DELETE .../metadata/.. resolves to DELETE of the volume itself. Rewrite the whole set
+  // instead. For volumes the Etag (>= 3.15) guards against a concurrent change, which Cinder
+  // then answers with 412 (FailedPrecondition); snapshot metadata has no Etag.
   Microversion with_etag = std::max(*v, *Microversion::Parse("3.15"));
   absl::StatusOr<HttpRequest> get =
       Request(HttpMethod::kGet, StrCat(base_path, "/metadata"), o, with_etag);
@@ -162,20 +182,25 @@ absl::Status RestCinderClient::DeleteMetadataKey(const std::string& base_path, c
 
 absl::StatusOr<Metadata> RestCinderClient::GetVolumeMetadata(const CallOptions& o,
                                                              const std::string& id) {
-  return MetadataCall(HttpMethod::kGet, StrCat("volumes/", UrlEncode(id), "/metadata"), o, nullptr,
-                      StrCat("get metadata of volume ", id));
+  absl::StatusOr<std::string> path = ItemPath("volumes", id, "volume id", "/metadata");
+  if (!path.ok()) return path.status();
+  return MetadataCall(HttpMethod::kGet, *path, o, nullptr, StrCat("get metadata of volume ", id));
 }
 
 absl::StatusOr<Metadata> RestCinderClient::UpdateVolumeMetadata(const CallOptions& o,
                                                                 const std::string& id,
                                                                 const Metadata& metadata) {
-  return MetadataCall(HttpMethod::kPost, StrCat("volumes/", UrlEncode(id), "/metadata"), o,
-                      &metadata, StrCat("update metadata of volume ", id));
+  absl::StatusOr<std::string> path = ItemPath("volumes", id, "volume id", "/metadata");
+  if (!path.ok()) return path.status();
+  return MetadataCall(HttpMethod::kPost, *path, o, &metadata,
+                      StrCat("update metadata of volume ", id));
 }
 
 absl::Status RestCinderClient::DeleteVolumeMetadataKey(const CallOptions& o, const std::string& id,
                                                        const std::string& key) {
-  return DeleteMetadataKey(StrCat("volumes/", UrlEncode(id)), o, key,
+  absl::StatusOr<std::string> path = ItemPath("volumes", id, "volume id");
+  if (!path.ok()) return path.status();
+  return DeleteMetadataKey(*path, o, key,
                            StrCat("delete metadata key \"", key, "\" of volume ", id));
 }
 
@@ -183,8 +208,9 @@ absl::StatusOr<EncryptionMetadata> RestCinderClient::GetVolumeEncryption(const C
                                                                          const std::string& id) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  absl::StatusOr<HttpRequest> r =
-      Request(HttpMethod::kGet, StrCat("volumes/", UrlEncode(id), "/encryption"), o, *v);
+  absl::StatusOr<std::string> path = ItemPath("volumes", id, "volume id", "/encryption");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, *path, o, *v);
   if (!r.ok()) return r.status();
   absl::StatusOr<nlohmann::json> doc =
       svc_.DoJson(*r, StrCat("get encryption metadata of volume ", id), {200});
@@ -215,7 +241,9 @@ absl::StatusOr<Snapshot> RestCinderClient::GetSnapshot(const CallOptions& o,
                                                        const std::string& id) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, "snapshots/" + UrlEncode(id), o, *v);
+  absl::StatusOr<std::string> path = ItemPath("snapshots", id, "snapshot id");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, *path, o, *v);
   if (!r.ok()) return r.status();
   absl::StatusOr<nlohmann::json> doc = svc_.DoJson(*r, StrCat("get snapshot ", id), {200});
   if (!doc.ok()) return doc.status();
@@ -244,28 +272,36 @@ absl::StatusOr<SnapshotPage> RestCinderClient::ListSnapshots(const CallOptions& 
 absl::Status RestCinderClient::DeleteSnapshot(const CallOptions& o, const std::string& id) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kDelete, "snapshots/" + UrlEncode(id), o, *v);
+  absl::StatusOr<std::string> path = ItemPath("snapshots", id, "snapshot id");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kDelete, *path, o, *v);
   if (!r.ok()) return r.status();
   return svc_.Do(*r, StrCat("delete snapshot ", id), {202, 204}).status();
 }
 
 absl::StatusOr<Metadata> RestCinderClient::GetSnapshotMetadata(const CallOptions& o,
                                                                const std::string& id) {
-  return MetadataCall(HttpMethod::kGet, StrCat("snapshots/", UrlEncode(id), "/metadata"), o,
-                      nullptr, StrCat("get metadata of snapshot ", id));
+  absl::StatusOr<std::string> path = ItemPath("snapshots", id, "snapshot id", "/metadata");
+  if (!path.ok()) return path.status();
+  return MetadataCall(HttpMethod::kGet, *path, o, nullptr,
+                      StrCat("get metadata of snapshot ", id));
 }
 
 absl::StatusOr<Metadata> RestCinderClient::UpdateSnapshotMetadata(const CallOptions& o,
                                                                   const std::string& id,
                                                                   const Metadata& metadata) {
-  return MetadataCall(HttpMethod::kPost, StrCat("snapshots/", UrlEncode(id), "/metadata"), o,
-                      &metadata, StrCat("update metadata of snapshot ", id));
+  absl::StatusOr<std::string> path = ItemPath("snapshots", id, "snapshot id", "/metadata");
+  if (!path.ok()) return path.status();
+  return MetadataCall(HttpMethod::kPost, *path, o, &metadata,
+                      StrCat("update metadata of snapshot ", id));
 }
 
 absl::Status RestCinderClient::DeleteSnapshotMetadataKey(const CallOptions& o,
                                                          const std::string& id,
                                                          const std::string& key) {
-  return DeleteMetadataKey(StrCat("snapshots/", UrlEncode(id)), o, key,
+  absl::StatusOr<std::string> path = ItemPath("snapshots", id, "snapshot id");
+  if (!path.ok()) return path.status();
+  return DeleteMetadataKey(*path, o, key,
                            StrCat("delete metadata key \"", key, "\" of snapshot ", id));
 }
 
@@ -283,8 +319,10 @@ absl::StatusOr<std::map<std::string, QuotaUsage>> RestCinderClient::GetQuotaUsag
     const CallOptions& o, const std::string& project_id) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  absl::StatusOr<HttpRequest> r = Request(
-      HttpMethod::kGet, StrCat("os-quota-sets/", UrlEncode(project_id), "?usage=True"), o, *v);
+  absl::StatusOr<std::string> path =
+      ItemPath("os-quota-sets", project_id, "project id", "?usage=True");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, *path, o, *v);
   if (!r.ok()) return r.status();
   absl::StatusOr<nlohmann::json> doc =
       svc_.DoJson(*r, StrCat("get quota usage of project ", project_id), {200});
@@ -296,8 +334,9 @@ absl::Status RestCinderClient::UpdateQuota(const CallOptions& o, const std::stri
                                            const std::map<std::string, int64_t>& limits) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  absl::StatusOr<HttpRequest> r =
-      Request(HttpMethod::kPut, StrCat("os-quota-sets/", UrlEncode(project_id)), o, *v);
+  absl::StatusOr<std::string> path = ItemPath("os-quota-sets", project_id, "project id");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kPut, *path, o, *v);
   if (!r.ok()) return r.status();
   r->body = json::Body({{"quota_set", limits}});
   r->SetHeader("Content-Type", "application/json");
@@ -322,7 +361,9 @@ absl::StatusOr<VolumeType> RestCinderClient::GetVolumeType(const CallOptions& o,
                                                            const std::string& id) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, "types/" + UrlEncode(id), o, *v);
+  absl::StatusOr<std::string> path = ItemPath("types", id, "volume type");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, *path, o, *v);
   if (!r.ok()) return r.status();
   absl::StatusOr<nlohmann::json> doc = svc_.DoJson(*r, StrCat("get volume type ", id), {200});
   if (!doc.ok()) return doc.status();
@@ -335,8 +376,9 @@ absl::StatusOr<VolumeTypeEncryption> RestCinderClient::GetVolumeTypeEncryption(
     const CallOptions& o, const std::string& type_id) {
   absl::StatusOr<Microversion> v = VersionFor(o);
   if (!v.ok()) return v.status();
-  absl::StatusOr<HttpRequest> r =
-      Request(HttpMethod::kGet, StrCat("types/", UrlEncode(type_id), "/encryption"), o, *v);
+  absl::StatusOr<std::string> path = ItemPath("types", type_id, "volume type", "/encryption");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, *path, o, *v);
   if (!r.ok()) return r.status();
   absl::StatusOr<nlohmann::json> doc =
       svc_.DoJson(*r, StrCat("get encryption of volume type ", type_id), {200});

@@ -30,6 +30,26 @@ ServerVolumeAttachment ParseVolumeAttachment(const nlohmann::json& a) {
 
 }  // namespace nova
 
+namespace {
+
+// "servers/<server_id><suffix>". Server IDs are CSI node IDs and volume IDs come from CSI
+// requests: PathSegment refuses one that would address another resource (".." or "a/b")
+// before anything is sent.
+absl::StatusOr<std::string> ServerPath(std::string_view server_id, std::string_view suffix = "") {
+  absl::StatusOr<std::string> server = PathSegment(server_id, "server id");
+  if (!server.ok()) return Annotate(server.status(), "nova");
+  return StrCat("servers/", *server, suffix);
+}
+
+absl::StatusOr<std::string> AttachmentPath(std::string_view server_id,
+                                           std::string_view volume_id) {
+  absl::StatusOr<std::string> volume = PathSegment(volume_id, "volume id");
+  if (!volume.ok()) return Annotate(volume.status(), "nova");
+  return ServerPath(server_id, StrCat("/os-volume_attachments/", *volume));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<RestNovaClient>> RestNovaClient::Create(AuthenticatedClient* auth,
                                                                        NovaOptions options) {
   absl::StatusOr<Microversion> v = Microversion::Parse(options.microversion);
@@ -55,7 +75,9 @@ absl::StatusOr<HttpRequest> RestNovaClient::Request(HttpMethod method, std::stri
 }
 
 absl::StatusOr<Server> RestNovaClient::GetServer(const CallOptions& o, const std::string& id) {
-  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, "servers/" + UrlEncode(id), o);
+  absl::StatusOr<std::string> path = ServerPath(id);
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, *path, o);
   if (!r.ok()) return r.status();
   absl::StatusOr<nlohmann::json> doc = svc_.DoJson(*r, StrCat("get server ", id), {200});
   if (!doc.ok()) return doc.status();
@@ -67,8 +89,9 @@ absl::StatusOr<Server> RestNovaClient::GetServer(const CallOptions& o, const std
 absl::StatusOr<ServerVolumeAttachment> RestNovaClient::AttachVolume(const CallOptions& o,
                                                                     const std::string& server_id,
                                                                     const std::string& volume_id) {
-  absl::StatusOr<HttpRequest> r = Request(
-      HttpMethod::kPost, StrCat("servers/", UrlEncode(server_id), "/os-volume_attachments"), o);
+  absl::StatusOr<std::string> path = ServerPath(server_id, "/os-volume_attachments");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kPost, *path, o);
   if (!r.ok()) return r.status();
   r->body = json::Body({{"volumeAttachment", {{"volumeId", volume_id}}}});
   r->SetHeader("Content-Type", "application/json");
@@ -82,9 +105,9 @@ absl::StatusOr<ServerVolumeAttachment> RestNovaClient::AttachVolume(const CallOp
 
 absl::Status RestNovaClient::DetachVolume(const CallOptions& o, const std::string& server_id,
                                           const std::string& volume_id) {
-  absl::StatusOr<HttpRequest> r = Request(
-      HttpMethod::kDelete,
-      StrCat("servers/", UrlEncode(server_id), "/os-volume_attachments/", UrlEncode(volume_id)), o);
+  absl::StatusOr<std::string> path = AttachmentPath(server_id, volume_id);
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kDelete, *path, o);
   if (!r.ok()) return r.status();
   return svc_.Do(*r, StrCat("detach volume ", volume_id, " from server ", server_id), {202, 204})
       .status();
@@ -92,8 +115,9 @@ absl::Status RestNovaClient::DetachVolume(const CallOptions& o, const std::strin
 
 absl::StatusOr<std::vector<ServerVolumeAttachment>> RestNovaClient::ListVolumeAttachments(
     const CallOptions& o, const std::string& server_id) {
-  absl::StatusOr<HttpRequest> r = Request(
-      HttpMethod::kGet, StrCat("servers/", UrlEncode(server_id), "/os-volume_attachments"), o);
+  absl::StatusOr<std::string> path = ServerPath(server_id, "/os-volume_attachments");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, *path, o);
   if (!r.ok()) return r.status();
   absl::StatusOr<nlohmann::json> doc =
       svc_.DoJson(*r, StrCat("list volume attachments of server ", server_id), {200});
@@ -108,9 +132,9 @@ absl::StatusOr<std::vector<ServerVolumeAttachment>> RestNovaClient::ListVolumeAt
 
 absl::StatusOr<ServerVolumeAttachment> RestNovaClient::GetVolumeAttachment(
     const CallOptions& o, const std::string& server_id, const std::string& volume_id) {
-  absl::StatusOr<HttpRequest> r = Request(
-      HttpMethod::kGet,
-      StrCat("servers/", UrlEncode(server_id), "/os-volume_attachments/", UrlEncode(volume_id)), o);
+  absl::StatusOr<std::string> path = AttachmentPath(server_id, volume_id);
+  if (!path.ok()) return path.status();
+  absl::StatusOr<HttpRequest> r = Request(HttpMethod::kGet, *path, o);
   if (!r.ok()) return r.status();
   absl::StatusOr<nlohmann::json> doc = svc_.DoJson(
       *r, StrCat("get attachment of volume ", volume_id, " to server ", server_id), {200});

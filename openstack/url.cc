@@ -1,5 +1,7 @@
 #include "openstack/url.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "openstack/absl_compat.h"
 
@@ -38,6 +40,42 @@ std::string UrlEncode(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string PrintablePrefix(std::string_view text, size_t max_chars) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_chars) + 3);
+  for (char c : text.substr(0, max_chars)) {
+    const bool printable = c >= 0x20 && c < 0x7f && c != '"';
+    out.push_back(printable ? c : '?');
+  }
+  if (text.size() > max_chars) out.append("...");
+  return out;
+}
+
+absl::StatusOr<std::string> PathSegment(std::string_view id, std::string_view what) {
+  std::string_view problem;
+  if (id.empty()) {
+    problem = "it is empty";
+  } else if (id == "." || id == "..") {
+    problem = "it is a relative path segment";
+  } else if (id.size() > kMaxPathSegment) {
+    problem = "it is too long";
+  } else if (id.find_first_of("/\\") != std::string_view::npos) {
+    problem = "it holds a path separator";
+  } else {
+    for (char c : id) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        problem = "it holds a control character";
+        break;
+      }
+    }
+  }
+  if (!problem.empty()) {
+    return absl::InvalidArgumentError(StrCat(what, " \"", PrintablePrefix(id), "\" (", id.size(),
+                                             " bytes) cannot be a URL path segment: ", problem));
+  }
+  return UrlEncode(id);
 }
 
 std::string UrlDecode(std::string_view text) {

@@ -114,11 +114,25 @@ class FakeHost::CryptImpl : public Crypt {
     if (d == nullptr) return absl::NotFoundError(device);
     d->luks = LuksVersion::kLuks2;
     d->content = LuksContent(LuksVersion::kLuks2);
-    d->passphrase = passphrase.Clone();
     d->inner = Blank();
     ++d->luks_generation;
     ++host_->formats_;
+    if (absl::Status s = host_->Injected("AddKeyslot"); !s.ok()) {
+      d->passphrase = SecureBytes();
+      d->keyslots = 0;
+      return s;
+    }
+    d->passphrase = passphrase.Clone();
+    d->keyslots = 1;
     return absl::OkStatus();
+  }
+  absl::StatusOr<int> CountKeyslots(const std::string& device) override {
+    absl::MutexLock lock(&host_->mu_);
+    if (absl::Status s = host_->Injected("Keyslots"); !s.ok()) return s;
+    Disk* d = host_->FindDisk(device);
+    if (d == nullptr) return absl::NotFoundError(device);
+    if (!d->luks) return absl::FailedPreconditionError(StrCat(device, " has no LUKS header"));
+    return d->keyslots;
   }
   absl::Status VerifyPassphrase(const std::string& device, const SecureBytes& passphrase) override {
     absl::MutexLock lock(&host_->mu_);
@@ -126,6 +140,9 @@ class FakeHost::CryptImpl : public Crypt {
     Disk* d = host_->FindDisk(device);
     if (d == nullptr) return absl::NotFoundError(device);
     if (!d->luks) return absl::FailedPreconditionError(StrCat(device, " has no LUKS header"));
+    if (d->keyslots == 0) {  // libcryptsetup's -ENOENT
+      return absl::NotFoundError(StrCat(device, " has no keyslot: No such file or directory"));
+    }
     if (!d->passphrase.ConstantTimeEquals(passphrase)) {
       return absl::PermissionDeniedError(StrCat("no keyslot of ", device, " opens with this key"));
     }
@@ -139,6 +156,9 @@ class FakeHost::CryptImpl : public Crypt {
     Disk* d = host_->FindDisk(device);
     if (d == nullptr) return absl::NotFoundError(device);
     if (!d->luks) return absl::FailedPreconditionError(StrCat(device, " has no LUKS header"));
+    if (d->keyslots == 0) {  // libcryptsetup's -ENOENT
+      return absl::NotFoundError(StrCat(device, " has no keyslot: No such file or directory"));
+    }
     if (!d->passphrase.ConstantTimeEquals(passphrase)) {
       return absl::PermissionDeniedError(StrCat("no keyslot of ", device, " opens with this key"));
     }
@@ -318,6 +338,7 @@ std::string FakeHost::AddLuksDisk(const std::string& volume_id, int64_t size_byt
   Disk* d = FindDisk(path);
   d->luks = version;
   d->passphrase = passphrase.Clone();
+  d->keyslots = 1;
   d->inner = inner;
   d->luks_generation = 1;
   return path;
@@ -336,6 +357,7 @@ FakeHost::Disk FakeHost::DiskAt(const std::string& path) const {
       copy.content = d.content;
       copy.luks = d.luks;
       copy.passphrase = d.passphrase.Clone();
+      copy.keyslots = d.keyslots;
       copy.luks_generation = d.luks_generation;
       copy.inner = d.inner;
       return copy;

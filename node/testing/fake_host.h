@@ -35,6 +35,7 @@ class FakeHost {
     // LUKS
     std::optional<LuksVersion> luks;
     SecureBytes passphrase;
+    int keyslots = 0;         // 1 once formatted; 0 after a format that died before its keyslot
     int luks_generation = 0;  // bumps on every format: "was it reformatted?"
     DeviceContent inner;      // what a probe of the opened mapping finds
   };
@@ -63,7 +64,8 @@ class FakeHost {
   // Commands run through exec(), space-joined.
   std::vector<std::string> commands() const;
   // The next call of `op` ("Format", "Activate", "Deactivate", "Mount", "Unmount", "Exec",
-  // "Probe", "Find") fails with `status`.
+  // "Probe", "Find", "Keyslots") fails with `status`. "AddKeyslot": the next format writes its
+  // header but dies before adding the keyslot, returning `status` (a crash mid-format).
   void FailNext(const std::string& op, absl::Status status);
 
   DeviceFinder& finder();

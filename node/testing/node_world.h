@@ -4,14 +4,16 @@
 #include <filesystem>
 #include <string>
 
+#include "cloud/testing/fake_cloud_access.h"
 #include "envelope/descriptor.h"
 #include "envelope/key_wrap.h"
 #include "node/node_deps.h"
-#include "node/testing/fake_cloud.h"
 #include "node/testing/fake_host.h"
 #include "openstack/cinder.h"
 
 namespace byok::node::testing {
+
+using cloud::testing::FakeCloudAccess;
 
 inline constexpr int64_t kGiB = int64_t{1} << 30;
 
@@ -50,9 +52,12 @@ class NodeWorld {
     return cloud_.barbican->AddSecret(std::move(kek));
   }
 
-  // An envelope volume in Cinder (DEK wrapped under a new tenant key) and its disk.
+  // An envelope volume in Cinder (DEK wrapped under a new tenant key) and its disk. With a
+  // `display_name`, the volume records `name` as its CSI name (as the controller does) and
+  // Cinder shows `display_name` (as after a rename).
   Volume AddEnvelopeVolume(const std::string& name, envelope::LuksState state,
-                           DeviceContent content = {}, int64_t size = kGiB) {
+                           DeviceContent content = {}, int64_t size = kGiB,
+                           const std::string& display_name = "") {
     Volume v;
     v.name = name;
     v.key_id = AddKey(&v.kek);
@@ -63,11 +68,29 @@ class NodeWorld {
     d.wrapped_dek = *envelope::WrapDek(v.kek, v.dek, {name, v.key_id});
     d.luks_state = state;
     openstack::Volume cv;
-    cv.name = name;
+    cv.name = display_name.empty() ? name : display_name;
     cv.size_gib = size / kGiB;
     cv.metadata = envelope::ToMetadata(d);
+    if (!display_name.empty()) cv.metadata[envelope::kMetaCsiName] = name;
     v.id = cloud_.cinder->InsertVolume(cv);
     v.device = host_.AddDisk(v.id, size, content);
+    return v;
+  }
+
+  // A cinder-mode volume (Cinder's own LUKS under a tenant key) and its disk.
+  Volume AddCinderModeVolume(const std::string& name, DeviceContent content = {}) {
+    Volume v;
+    v.name = name;
+    v.key_id = AddKey(&v.kek);
+    envelope::Descriptor d;
+    d.mode = envelope::Mode::kCinder;
+    d.key_id = v.key_id;
+    openstack::Volume cv;
+    cv.name = name;
+    cv.size_gib = 1;
+    cv.metadata = envelope::ToMetadata(d);
+    v.id = cloud_.cinder->InsertVolume(cv);
+    v.device = host_.AddDisk(v.id, kGiB, content);
     return v;
   }
 

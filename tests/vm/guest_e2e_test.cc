@@ -137,7 +137,7 @@ class GuestEnvironment : public ::testing::Environment {
                                                       std::make_shared<openstack::HttpStats>());
     ASSERT_TRUE(access.ok()) << access.status();
     world->access = *std::move(access);
-    auto clients = world->access->ForSecrets({});
+    auto clients = world->access->ForDriver(absl::Now() + absl::Minutes(1));
     ASSERT_TRUE(clients.ok()) << clients.status();
     world->clients = *std::move(clients);
     ASSERT_TRUE(world->metadata.Start()) << "cannot serve the fake metadata service";

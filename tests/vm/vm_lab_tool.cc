@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
   auto access = cloud::OpenStackCloudAccess::Create(config->Clone(),
                                                     std::make_shared<openstack::HttpStats>());
   if (!access.ok()) return Fail(std::string(access.status().message()));
-  auto clients = (*access)->ForSecrets({});
+  auto clients = (*access)->ForDriver(absl::Now() + absl::Minutes(1));
   if (!clients.ok()) return Fail(std::string(clients.status().message()));
   Lab lab(*std::move(clients));
   if (command == "prepare") {

@@ -31,7 +31,7 @@ absl::StatusOr<std::unique_ptr<DriverCloud>> ConnectAsDriver(std::string cloud_c
   if (!access.ok()) return access.status();
   auto out = std::make_unique<DriverCloud>();
   out->access = *std::move(access);
-  auto clients = out->access->ForSecrets({});
+  auto clients = out->access->ForDriver(absl::Now() + absl::Minutes(1));
   if (!clients.ok()) return clients.status();
   out->clients = *std::move(clients);
   return out;
