@@ -226,7 +226,7 @@ function checkTenant(baseFile, tenantFile) {
     const sc = classes.get(pvc.spec.storageClassName);
     if (!sc) { problems.push(`${objKey(pvc)}: no StorageClass ${pvc.spec.storageClassName}`); continue; }
     if (sc.parameters.encryption === "none") continue;
-    for (const op of ["provisioner", "node-stage", "node-expand", "controller-expand"]) {
+    for (const op of ["provisioner", "controller-publish", "node-stage", "node-expand", "controller-expand"]) {
       const tpl = sc.parameters[`csi.storage.k8s.io/${op}-secret-name`] || "";
       const ns = sc.parameters[`csi.storage.k8s.io/${op}-secret-namespace`];
       const m = tpl.match(/^\$\{pvc\.annotations\['([^']+)'\]\}$/);
@@ -237,6 +237,18 @@ function checkTenant(baseFile, tenantFile) {
       const secret = secrets.get(secretName);
       if (!secret) problems.push(`${objKey(pvc)}: Secret ${secretName} not in the example`);
       else if (!(secret.stringData?.keyID || secret.data?.keyID)) problems.push(`Secret ${secretName}: no keyID`);
+    }
+  }
+  // Each sidecar that fetches a class's Secret may read Secrets (get), or the call never
+  // reaches the driver.
+  const roles = new Map(loadAll(baseFile).filter((o) => o.kind === "ClusterRole").map((o) => [o.metadata.name, o]));
+  const sidecarOf = { provisioner: "provisioner", "controller-publish": "attacher", "controller-expand": "resizer" };
+  for (const sc of classes.values()) {
+    for (const [op, sidecar] of Object.entries(sidecarOf)) {
+      if (!sc.parameters?.[`csi.storage.k8s.io/${op}-secret-name`]) continue;
+      const role = [...roles.values()].find((r) => r.metadata.name.endsWith(`-${sidecar}`));
+      const reads = role?.rules?.some((r) => r.resources?.includes("secrets") && r.verbs?.includes("get"));
+      if (!reads) problems.push(`${sc.metadata.name}: ${op} secret set but the ${sidecar} may not get Secrets`);
     }
   }
   const n = `tenant example fits deploy/base (${pvcs.length} PVC(s))`;
