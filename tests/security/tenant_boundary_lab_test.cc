@@ -110,6 +110,14 @@ std::string RunCapture(const std::string& command) {
   return out;
 }
 
+// One query against the lab's Cinder database (as root over its socket), tab-separated rows.
+std::string CinderDb(const std::string& dir, const std::string& query) {
+  std::string file = dir + "/query.sql";
+  std::ofstream(file) << query << "\n";
+  return RunCapture(StrCat("mysql -N --socket=", Env("LAB_STATE_DIR"),
+                           "/mysql/mysqld.sock cinder < ", file, " 2>&1"));
+}
+
 struct AppCred {
   std::string id, secret;
 };
@@ -359,7 +367,7 @@ TEST_F(TenantBoundaryLab, AKeyIdOtherThanTheVolumesIsRefusedAtStage) {
   }
 }
 
-TEST_F(TenantBoundaryLab, ADeletedSnapshotLosesItsWrappedKeyBeforeCinderDeletesIt) {
+TEST_F(TenantBoundaryLab, DeletionErasesTheWrappedKeysFirstAndCinderKeepsSoftDeletedRows) {
   std::string key = StoreKey(demo_);
   std::string id;
   ASSERT_TRUE(Create("pvc-snap-erase", Secret(key), &id).ok());
@@ -387,14 +395,27 @@ TEST_F(TenantBoundaryLab, ADeletedSnapshotLosesItsWrappedKeyBeforeCinderDeletesI
   // What Cinder still holds in its database: the metadata row of the wrapped key was
   // soft-deleted (deleted=1) by the erase, before the snapshot row; and, as docs/security.md
   // says, a soft-deleted row keeps its value until the operator purges Cinder's database.
-  std::string rows = RunCapture(StrCat(
-      "mysql -N --socket=", Env("LAB_STATE_DIR"), "/mysql/mysqld.sock cinder -e \"SELECT "
-      "m.deleted, s.deleted, m.deleted_at <= s.deleted_at, m.value <> '' FROM "
-      "snapshot_metadata m JOIN "
-      "snapshots s ON s.id = m.snapshot_id WHERE m.snapshot_id = '",
-      snapshot_id, "' AND m.\\`key\\` = '", envelope::kMetaWrappedDek, "'\" 2>&1"));
+  std::string rows = CinderDb(
+      dir_, StrCat("SELECT m.deleted, s.deleted, m.deleted_at <= s.deleted_at, m.value <> '' "
+                   "FROM snapshot_metadata m JOIN snapshots s ON s.id = m.snapshot_id "
+                   "WHERE m.snapshot_id = '",
+                   snapshot_id, "' AND m.`key` = '", envelope::kMetaWrappedDek, "'"));
   EXPECT_THAT(rows, HasSubstr("1\t1\t1\t1")) << rows;
+
+  // The volume's own wrapped DEK goes the same way.
+  auto handle = cloud::ParseHandle(id, "volume");
+  ASSERT_TRUE(handle.ok());
   EXPECT_TRUE(Delete(id, Secret(key)).ok());
+  for (int i = 0; i < 120; ++i) {
+    if (absl::IsNotFound(demo_->clients.cinder->GetVolume(lab::Opts(), id).status())) break;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  rows = CinderDb(
+      dir_, StrCat("SELECT m.deleted, v.deleted, m.deleted_at <= v.deleted_at, m.value <> '' "
+                   "FROM volume_metadata m JOIN volumes v ON v.id = m.volume_id "
+                   "WHERE m.volume_id = '",
+                   handle->cinder_id, "' AND m.`key` = '", envelope::kMetaWrappedDek, "'"));
+  EXPECT_THAT(rows, HasSubstr("1\t1\t1\t1")) << rows;
   (void)demo_->clients.barbican->DeleteSecret(lab::Opts(), key);
 }
 

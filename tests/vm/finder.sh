@@ -76,7 +76,7 @@ set +e
 	"$W/guest.sh" 2>&1 | tee "$W/console.log" | grep -v '^\[ *[0-9.]*\] '
 RC=${PIPESTATUS[0]}
 set -e
-PASSED=$(grep -c '^\[       OK \]' "$W/console.log" || true)
-FAILED=$(grep -c '^\[  FAILED  \] GuestDeviceFinder' "$W/console.log" || true)
+PASSED=$(grep -c '^\[       OK \] .* ([0-9]* ms)$' "$W/console.log" || true)
+FAILED=$(grep -c '^\[  FAILED  \] .* ([0-9]* ms)$' "$W/console.log" || true)  # not the summary
 log "guest: exit $RC, $PASSED cases passed, $FAILED failed; total $((SECONDS - T0)) s"
 exit "$RC"
