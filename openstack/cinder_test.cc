@@ -197,7 +197,7 @@ TEST_F(RestCinderTest, SendsMicroversionTokenAndJson) {
 
 TEST_F(RestCinderTest, PerCallMicroversionAndCreateBody) {
   http_.On(HttpMethod::kPost, "/volumes",
-           {202, R"({"volume": {"id": "v1", "status": "creating", "size": 1}})"});
+           {202, R"({"volume": {"id": "v1", "name": "pvc-1", "status": "creating", "size": 1}})"});
   CreateVolumeRequest req;
   req.name = "pvc-1";
   req.size_gib = 1;
@@ -414,6 +414,23 @@ TEST_F(RestCinderTest, DeeplyNestedResponseIsRefused) {
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.message()),
               HasSubstr("cinder: get volume v1: response nested deeper than 64 levels"));
+}
+
+// Every later decision (owner, key, attachments) is about the ID asked for: a reply about
+// another volume or snapshot is an error, never an answer.
+TEST_F(RestCinderTest, RepliesAboutAnotherObjectAreRefused) {
+  http_.On(HttpMethod::kGet, "/volumes/v1", {200, R"({"volume": {"id": "v2", "size": 1}})"});
+  absl::Status s = client_->GetVolume({}, "v1").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("answered with volume \"v2\""));
+  http_.On(HttpMethod::kGet, "/snapshots/s1", {200, R"({"snapshot": {"id": "s2"}})"});
+  EXPECT_EQ(client_->GetSnapshot({}, "s1").status().code(), absl::StatusCode::kInternal);
+  http_.On(HttpMethod::kPost, "/volumes",
+           {202, R"({"volume": {"id": "v3", "name": "someone-else", "size": 1}})"});
+  CreateVolumeRequest req;
+  req.name = "pvc-1";
+  req.size_gib = 1;
+  EXPECT_EQ(client_->CreateVolume({}, req).status().code(), absl::StatusCode::kInternal);
 }
 
 TEST(RestCinderCreateTest, RejectsBadDefaultMicroversion) {

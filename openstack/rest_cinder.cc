@@ -67,7 +67,13 @@ absl::StatusOr<Volume> RestCinderClient::CreateVolume(const CallOptions& o,
   const nlohmann::json* volume = json::Find(*doc, "volume");
   if (volume == nullptr)
     return absl::InternalError("cinder: create volume: no \"volume\" in reply");
-  return cinder::ParseVolume(*volume);
+  Volume parsed = cinder::ParseVolume(*volume);
+  if (parsed.id.empty() || parsed.name != request.name) {
+    return absl::InternalError(StrCat("cinder: create volume \"", request.name,
+                                      "\" answered with volume \"", PrintablePrefix(parsed.id),
+                                      "\" named \"", PrintablePrefix(parsed.name), "\""));
+  }
+  return parsed;
 }
 
 absl::StatusOr<Volume> RestCinderClient::GetVolume(const CallOptions& o, const std::string& id) {
@@ -81,7 +87,14 @@ absl::StatusOr<Volume> RestCinderClient::GetVolume(const CallOptions& o, const s
   if (!doc.ok()) return doc.status();
   const nlohmann::json* volume = json::Find(*doc, "volume");
   if (volume == nullptr) return absl::InternalError("cinder: get volume: no \"volume\" in reply");
-  return cinder::ParseVolume(*volume);
+  Volume parsed = cinder::ParseVolume(*volume);
+  // Every later decision (owner, key, attachments) is about this ID: another volume in the
+  // reply is an error, never an answer.
+  if (parsed.id != id) {
+    return absl::InternalError(StrCat("cinder: get volume ", id, " answered with volume \"",
+                                      PrintablePrefix(parsed.id), "\""));
+  }
+  return parsed;
 }
 
 absl::StatusOr<VolumePage> RestCinderClient::ListVolumes(const CallOptions& o,
@@ -249,7 +262,12 @@ absl::StatusOr<Snapshot> RestCinderClient::GetSnapshot(const CallOptions& o,
   if (!doc.ok()) return doc.status();
   const nlohmann::json* snapshot = json::Find(*doc, "snapshot");
   if (snapshot == nullptr) return absl::InternalError("cinder: get snapshot: no \"snapshot\"");
-  return cinder::ParseSnapshot(*snapshot);
+  Snapshot parsed = cinder::ParseSnapshot(*snapshot);
+  if (parsed.id != id) {
+    return absl::InternalError(StrCat("cinder: get snapshot ", id, " answered with snapshot \"",
+                                      PrintablePrefix(parsed.id), "\""));
+  }
+  return parsed;
 }
 
 absl::StatusOr<SnapshotPage> RestCinderClient::ListSnapshots(const CallOptions& o,
