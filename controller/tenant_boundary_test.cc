@@ -116,6 +116,26 @@ TEST_F(TenantBoundaryTest, PublishOfATenantsVolumeNeedsThatTenantsSecret) {
   EXPECT_TRUE(Publish(id, kTenantA).ok());
 }
 
+TEST_F(TenantBoundaryTest, ExpandOfATenantsVolumeNeedsThatTenantsSecret) {
+  std::string id = CreateAs(kTenantA, "pvc-1");
+  auto expand = [&](const std::string& tenant) {
+    ::csi::v1::ControllerExpandVolumeRequest r;
+    r.set_volume_id(id);
+    r.mutable_capacity_range()->set_required_bytes(2 * kGiB);
+    *r.mutable_secrets() = Secret(tenant);
+    ::csi::v1::ControllerExpandVolumeResponse out;
+    grpc::ServerContext context;
+    return service_.ControllerExpandVolume(&context, &r, &out);
+  };
+  grpc::Status s = expand("");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("controller-expand-secret-name"));
+  EXPECT_EQ(expand("tenant-b").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(cloud_.cinder->Volumes()[0].size_gib, 1);
+  EXPECT_TRUE(expand(kTenantA).ok());
+  EXPECT_EQ(cloud_.cinder->Volumes()[0].size_gib, 2);
+}
+
 TEST_F(TenantBoundaryTest, ADriverVolumeIsHandledAsTheDriverWhateverTheSecretCarries) {
   std::string id = CreateAs("", "pvc-1");
   EXPECT_TRUE(Delete(id, "tenant-b").ok());

@@ -168,6 +168,8 @@ class TenantBoundaryLab : public ::testing::Test {
       std::string log = plugin_->Log();
       EXPECT_THAT(log, Not(HasSubstr(kOperatorSectionPassword)));
       EXPECT_THAT(log, Not(HasSubstr(alt_cred_.secret)));
+      // The lab's Keystone is plain http: said at start, never silently accepted.
+      EXPECT_THAT(log, HasSubstr("plain http"));
       delete plugin_;
     }
     if (!alt_cred_.id.empty()) {
