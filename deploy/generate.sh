@@ -14,6 +14,8 @@ find_tools
 echo "helm: $HELM_SOURCE" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$HELM" template cinder-byok-csi "$ROOT/charts/cinder-byok-csi" --namespace kube-system >"$tmp/render.yaml"
+# deploy/ is for clusters with the snapshot API (the VolumeSnapshotClass renders only then).
+"$HELM" template cinder-byok-csi "$ROOT/charts/cinder-byok-csi" --namespace kube-system \
+  --api-versions snapshot.storage.k8s.io/v1/VolumeSnapshotClass >"$tmp/render.yaml"
 rm -f "$ROOT"/deploy/base/*.yaml.tmp
 node "$ROOT/tests/packaging/split-render.mjs" "$tmp/render.yaml" "$ROOT/deploy/base"

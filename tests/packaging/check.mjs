@@ -11,6 +11,8 @@ import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { createRequire } from "node:module";
 import { isDeepStrictEqual } from "node:util";
+import { spawnSync } from "node:child_process";
+import os from "node:os";
 import {
   loadAll, objKey, validateObject, kubernetesModelsVersion, normalizeHelmObject, YAML, fs, path,
 } from "./lib.mjs";
@@ -257,6 +259,81 @@ function checkTenant(baseFile, tenantFile) {
   else pass(n);
 }
 
+// Chart defects found by reading the chart against the sidecars' sources, each checked on
+// the renders: `defaults` (helm, no snapshot API), `withSnap` (helm, snapshot API present),
+// `cluster` (helm, --set clusterID=prod-eu), `base` (deploy/base through kubectl kustomize).
+function checkChartDefects(defaults, withSnap, cluster, base) {
+  const containers = (objs, kind) => objs.filter((o) => o.kind === kind)
+    .flatMap((o) => o.spec.template.spec.containers);
+  // 1. node-driver-registrar's probe: its --http-endpoint, not the no-op registration probe.
+  for (const [label, file] of [["chart", withSnap], ["deploy/base", base]]) {
+    const reg = containers(loadAll(file), "DaemonSet").find((c) => c.name === "node-driver-registrar");
+    const endpoint = (reg?.args || []).find((a) => a.startsWith("--http-endpoint=:"));
+    const port = reg?.ports?.find((p) => p.name === reg?.livenessProbe?.httpGet?.port);
+    const n = `${label}: node-driver-registrar is probed on its --http-endpoint`;
+    if (!reg) fail(n, "no node-driver-registrar container");
+    else if (reg.livenessProbe?.exec) fail(n, `exec probe ${JSON.stringify(reg.livenessProbe.exec.command)}`);
+    else if (!endpoint || !port || `--http-endpoint=:${port.containerPort}` !== endpoint) {
+      fail(n, `args ${JSON.stringify(reg.args)}, probe ${JSON.stringify(reg.livenessProbe)}`);
+    } else pass(n);
+  }
+  // 2. Secret volume modes, read as Kubernetes reads YAML (1.1: a leading 0 is octal).
+  for (const [label, file] of [["chart", withSnap], ["deploy/base", base]]) {
+    const text = fs.readFileSync(file, "utf8");
+    const modes = YAML.parseAllDocuments(text, { version: "1.1" }).map((d) => d.toJS())
+      .filter((o) => o?.spec?.template?.spec?.volumes)
+      .flatMap((o) => o.spec.template.spec.volumes.filter((v) => v.secret).map((v) => v.secret.defaultMode));
+    const n = `${label}: cloud.conf Secret volumes are mode 0440`;
+    if (!modes.length) fail(n, "no Secret volume");
+    else if (modes.every((m) => m === 0o440)) pass(n);
+    else fail(n, `modes ${modes.map((m) => "0" + Number(m).toString(8)).join(", ")}`);
+  }
+  // 3. --cluster is the chart's clusterID.
+  const ctl = containers(loadAll(cluster), "Deployment").find((c) => c.name === "cinder-byok-csi");
+  if ((ctl?.args || []).includes("--cluster=prod-eu")) pass("chart: clusterID sets the controller's --cluster");
+  else fail("chart: clusterID sets the controller's --cluster", `args ${JSON.stringify(ctl?.args)}`);
+  // 4. The VolumeSnapshotClass renders only where the snapshot API exists.
+  const classes = (file) => loadAll(file).filter((o) => o.kind === "VolumeSnapshotClass").length;
+  const n = "chart: VolumeSnapshotClass only with the snapshot API";
+  if (classes(defaults) === 0 && classes(withSnap) === 1) pass(n);
+  else fail(n, `without the API: ${classes(defaults)}, with it: ${classes(withSnap)}`);
+}
+
+// The sidecar image tags the chart pins exist: a sidecar's release tag is its Go module
+// version, so the module proxy's version list is the list of image tags that exist.
+function checkSidecarVersions(chartDir) {
+  const values = YAML.parse(fs.readFileSync(path.join(chartDir, "values.yaml"), "utf8"));
+  const modules = {
+    "csi-provisioner": "external-provisioner", "csi-attacher": "external-attacher",
+    "csi-resizer": "external-resizer", "csi-snapshotter": "external-snapshotter",
+    livenessprobe: "livenessprobe", "csi-node-driver-registrar": "node-driver-registrar",
+  };
+  const go = process.env.GO || "go";
+  for (const s of Object.values(values.csi)) {
+    const repo = s.image?.repository?.split("/").pop();
+    if (!modules[repo]) continue;
+    const tag = s.image.tag;
+    const major = tag.split(".")[0];
+    // livenessprobe and node-driver-registrar tag v2 releases without a /v2 module path.
+    const noSuffix = ["livenessprobe", "node-driver-registrar"].includes(modules[repo]);
+    const mod = `github.com/kubernetes-csi/${modules[repo]}${noSuffix || major === "v0" || major === "v1" ? "" : "/" + major}`;
+    const n = `sidecar ${repo}:${tag} exists (${mod})`;
+    const r = spawnSync(go, ["list", "-m", "-versions", mod], { encoding: "utf8", env: { ...process.env, GOFLAGS: "-mod=mod" }, cwd: os.tmpdir() });
+    if (r.error) { skip(n, `no go command (${r.error.code})`); continue; }
+    const out = `${r.stdout}${r.stderr}`;
+    if (r.status !== 0) {
+      // A registry's refusal is final: the tag cannot be checked here, which is said, not hidden.
+      if (/403|not available|410/.test(out)) skip(n, "the module proxy serves no version of this module here");
+      else fail(n, out.trim().split("\n").pop());
+      continue;
+    }
+    const versions = out.trim().split(/\s+/).slice(1);
+    if (noSuffix) { skip(n, `the proxy lists ${versions.join(" ") || "no"} v0/v1 versions; v2 tags are not module versions`); continue; }
+    if (versions.includes(tag)) pass(n);
+    else fail(n, `not among the module's versions: ${versions.join(" ")}`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 const [cmd, ...args] = process.argv.slice(2);
 try {
@@ -266,6 +343,8 @@ try {
   else if (cmd === "agree") checkAgree(args[0], args[1]);
   else if (cmd === "tenant") checkTenant(args[0], args[1]);
   else if (cmd === "agree-static") checkAgreeStatic(args[0], args[1]);
+  else if (cmd === "chart-defects") checkChartDefects(args[0], args[1], args[2], args[3]);
+  else if (cmd === "sidecar-versions") checkSidecarVersions(args[0]);
   else {
     console.error("usage: node check.mjs k8s|values|agree|agree-static ...");
     process.exit(2);

@@ -92,7 +92,9 @@ else
       ko "helm lint --strict ($label): $(grep -E 'ERROR|WARNING|Error' "$OUT/lint.log" | head -5)"
     fi
     out="$OUT/helm-$(basename "${v:-defaults}" .yaml).yaml"
-    if "$HELM" template cinder-byok-csi "$CHART" --namespace kube-system ${v:+-f "$v"} >"$out" 2>"$out.err"; then
+    # As deploy/generate.sh renders: for a cluster with the snapshot API.
+    if "$HELM" template cinder-byok-csi "$CHART" --namespace kube-system ${v:+-f "$v"} \
+      --api-versions snapshot.storage.k8s.io/v1/VolumeSnapshotClass >"$out" 2>"$out.err"; then
       ok "helm template ($label)"
       check k8s "helm template ($label)" "$out"
     else
@@ -110,6 +112,16 @@ fi
 
 # --- chart and deploy/ agree ----------------------------------------------------------------
 base="$OUT/kustomize-deploy-base.yaml"
+if [[ -n $HELM && -s $base ]]; then
+  "$HELM" template cinder-byok-csi "$CHART" --namespace kube-system >"$OUT/helm-nosnap.yaml"
+  "$HELM" template cinder-byok-csi "$CHART" --namespace kube-system --set clusterID=prod-eu \
+    --api-versions snapshot.storage.k8s.io/v1/VolumeSnapshotClass >"$OUT/helm-cluster.yaml"
+  check chart-defects "$OUT/helm-nosnap.yaml" "$OUT/helm-defaults.yaml" "$OUT/helm-cluster.yaml" "$base"
+else
+  sk "chart defects: needs helm and deploy/base"
+fi
+GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)} check sidecar-versions "$CHART"
+
 if [[ ! -s $base ]]; then
   sk "chart and deploy/base agree: deploy/base was not rendered"
 elif [[ -n $HELM ]]; then
