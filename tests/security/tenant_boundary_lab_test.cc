@@ -140,14 +140,7 @@ class TenantBoundaryLab : public ::testing::Test {
     auto demo = lab::ConnectAsDriver();
     ASSERT_TRUE(demo.ok()) << demo.status();
     demo_ = demo->release();
-    std::string alt_conf = dir_ + "/alt.conf";
-    std::ofstream(alt_conf) << "[Global]\nauth-url=" << Env("OS_AUTH_URL")
-                            << "\nusername=" << Env("LAB_ALT_USERNAME")
-                            << "\npassword=" << Env("LAB_ALT_PASSWORD")
-                            << "\nuser-domain-name=Default\ndomain-name=Default\ntenant-name="
-                            << Env("LAB_ALT_PROJECT_NAME") << "\nregion=" << Env("OS_REGION_NAME")
-                            << "\n";
-    auto alt = lab::ConnectAsDriver(alt_conf);
+    auto alt = lab::ConnectAsAlt();
     ASSERT_TRUE(alt.ok()) << alt.status();
     alt_ = alt->release();
     auto created = nlohmann::json::parse(

@@ -35,15 +35,7 @@ class ControllerLab : public ::testing::Test {
     demo_ = demo->release();
 
     // The alt project's user, for keys the demo identity may not read.
-    std::string alt_conf = StrCat(Env("LAB_STATE_DIR"), "/cloud-alt-test.conf");
-    std::ofstream(alt_conf) << "[Global]\nauth-url=" << Env("OS_AUTH_URL")
-                            << "\nusername=" << Env("LAB_ALT_USERNAME")
-                            << "\npassword=" << Env("LAB_ALT_PASSWORD")
-                            << "\nuser-domain-name=Default\ndomain-name=Default\ntenant-name="
-                            << Env("LAB_ALT_PROJECT_NAME") << "\nregion=" << Env("OS_REGION_NAME")
-                            << "\n";
-    auto alt = lab::ConnectAsDriver(alt_conf);
-    std::remove(alt_conf.c_str());
+    auto alt = lab::ConnectAsAlt();
     ASSERT_TRUE(alt.ok()) << alt.status();
     alt_ = alt->release();
 

@@ -1,9 +1,11 @@
 #include "tests/integration/driver_lab/lab_driver.h"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 #include "common/strings.h"
 #include "openstack/cloud_config.h"
@@ -35,6 +37,20 @@ absl::StatusOr<std::unique_ptr<DriverCloud>> ConnectAsDriver(std::string cloud_c
   if (!clients.ok()) return clients.status();
   out->clients = *std::move(clients);
   return out;
+}
+
+absl::StatusOr<std::unique_ptr<DriverCloud>> ConnectAsAlt() {
+  // A cloud.conf of the alt project's user, only for as long as it takes to read it.
+  std::string conf = Env("LAB_STATE_DIR") + "/cloud-alt-test." + std::to_string(getpid());
+  std::ofstream(conf) << "[Global]\nauth-url=" << Env("OS_AUTH_URL")
+                      << "\nusername=" << Env("LAB_ALT_USERNAME")
+                      << "\npassword=" << Env("LAB_ALT_PASSWORD")
+                      << "\nuser-domain-name=Default\ndomain-name=Default\ntenant-name="
+                      << Env("LAB_ALT_PROJECT_NAME") << "\nregion=" << Env("OS_REGION_NAME")
+                      << "\n";
+  auto alt = ConnectAsDriver(conf);
+  std::remove(conf.c_str());
+  return alt;
 }
 
 absl::StatusOr<std::string> StoreKey(const cloud::Clients& clients, const std::string& name,

@@ -30,6 +30,9 @@ struct DriverCloud {
 };
 absl::StatusOr<std::unique_ptr<DriverCloud>> ConnectAsDriver(std::string cloud_conf = "");
 
+// The lab's alt project (another tenant), through its user's password.
+absl::StatusOr<std::unique_ptr<DriverCloud>> ConnectAsAlt();
+
 // Stores `bytes` in Barbican as a tenant key would be stored (bit length from the size,
 // application/octet-stream); returns its ID.
 absl::StatusOr<std::string> StoreKey(const cloud::Clients& clients, const std::string& name,
