@@ -17,7 +17,7 @@
 #include "controller/controller_service.h"
 #include "csi/identity_service.h"
 #include "csi/metrics.h"
-#include "csi/readiness.h"
+#include "csi/backend_monitor.h"
 #include "csi/server.h"
 #include "csi/version.h"
 #include "node/node_service.h"
@@ -79,22 +79,24 @@ int Run(int argc, char** argv) {
   auto cloud = cloud::OpenStackCloudAccess::Create(config->Clone(), stats);
   if (!cloud.ok()) return Fail("cannot set up the OpenStack clients", cloud.status());
 
-  std::unique_ptr<csi::Readiness> readiness;
+  std::unique_ptr<csi::BackendMonitor> monitor;
   std::unique_ptr<controller::ControllerService> controller;
   std::vector<grpc::Service*> services;
   if (options->runs_controller()) {
-    // Not ready while the driver cannot authenticate; Probe reads the cached result.
+    // Whether the driver can authenticate goes to the log and to byok_backend_up; Probe
+    // (liveness) stays ready, since a restart would not bring Keystone back.
     cloud::CloudAccess* access = cloud->get();
-    readiness = std::make_unique<csi::Readiness>(
+    metrics.SetBackendUp("openstack-identity", false);
+    monitor = std::make_unique<csi::BackendMonitor>(
+        "openstack-identity",
         [access] { return access->CheckDriverIdentity(absl::Now() + absl::Seconds(10)); },
-        absl::Seconds(5), absl::Seconds(60));
+        absl::Seconds(5), absl::Seconds(60),
+        [&metrics](bool up) { metrics.SetBackendUp("openstack-identity", up); });
     controller::ControllerOptions controller_options;
     controller_options.cluster_id = options->cluster;
     if (!byok_microversion.empty()) controller_options.byok_microversion = byok_microversion;
     controller = std::make_unique<controller::ControllerService>(access, controller_options);
     services.push_back(controller.get());
-  } else {
-    readiness = std::make_unique<csi::Readiness>();
   }
   std::unique_ptr<node::NodeService> node;
   if (options->runs_node()) {
@@ -104,7 +106,7 @@ int Run(int argc, char** argv) {
     node = *std::move(created);
     services.push_back(node.get());
   }
-  csi::IdentityService identity(options->runs_controller(), readiness.get());
+  csi::IdentityService identity(options->runs_controller());
   services.push_back(&identity);
 
   absl::StatusOr<std::unique_ptr<csi::Server>> server =

@@ -33,8 +33,9 @@ grpc::Status IdentityService::GetPluginCapabilities(
 
 grpc::Status IdentityService::Probe(grpc::ServerContext*, const ::csi::v1::ProbeRequest*,
                                     ::csi::v1::ProbeResponse* response) {
-  // Reads a cached result: Probe must stay cheap even when the cloud is slow.
-  response->mutable_ready()->set_value(readiness_->Current().ok());
+  // Probe feeds the livenessprobe sidecar: answering at all means this process serves. A
+  // backend outage is no reason to restart it (csi::BackendMonitor reports those).
+  response->mutable_ready()->set_value(true);
   return grpc::Status::OK;
 }
 

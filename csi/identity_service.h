@@ -1,17 +1,15 @@
 #pragma once
 
 #include "csi/csi.grpc.pb.h"
-#include "csi/readiness.h"
 
 namespace byok::csi {
 
-// CSI Identity: who we are, what we offer, and whether we are ready.
+// CSI Identity: who we are, what we offer, and whether this process can serve.
 class IdentityService final : public ::csi::v1::Identity::Service {
  public:
   // `controller` advertises CONTROLLER_SERVICE (only when the controller runs in this
-  // process). `readiness` must outlive the service.
-  IdentityService(bool controller, const Readiness* readiness)
-      : controller_(controller), readiness_(readiness) {}
+  // process).
+  explicit IdentityService(bool controller) : controller_(controller) {}
 
   grpc::Status GetPluginInfo(grpc::ServerContext* context,
                              const ::csi::v1::GetPluginInfoRequest* request,
@@ -24,7 +22,6 @@ class IdentityService final : public ::csi::v1::Identity::Service {
 
  private:
   bool controller_;
-  const Readiness* readiness_;
 };
 
 }  // namespace byok::csi

@@ -15,6 +15,15 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Name("csi_rpc_duration_seconds")
                       .Help("Time spent handling CSI RPCs, by method")
                       .Register(*registry_);
+  backend_up_ = &prometheus::BuildGauge()
+                     .Name("byok_backend_up")
+                     .Help("1 while the backend the driver needs answers (checked in the "
+                           "background), else 0; Probe stays ready either way")
+                     .Register(*registry_);
+}
+
+void Metrics::SetBackendUp(std::string_view backend, bool up) {
+  backend_up_->Add({{"backend", std::string(backend)}}).Set(up ? 1 : 0);
 }
 
 void Metrics::ObserveRpc(std::string_view method, std::string_view code, double seconds) {

@@ -3,6 +3,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -22,6 +23,8 @@ class Metrics {
   prometheus::Registry& registry() { return *registry_; }
 
   void ObserveRpc(std::string_view method, std::string_view code, double seconds);
+  // byok_backend_up{backend}: 1 while csi::BackendMonitor finds `backend` reachable, else 0.
+  void SetBackendUp(std::string_view backend, bool up);
   // Starts the HTTP exposer on "host:port" (":port" means all interfaces).
   absl::Status Serve(const std::string& address);
 
@@ -29,6 +32,7 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* rpc_total_;
   prometheus::Family<prometheus::Histogram>* rpc_seconds_;
+  prometheus::Family<prometheus::Gauge>* backend_up_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -53,8 +53,7 @@ class RpcInterceptorTest : public ::testing::Test {
   }
 
   Metrics metrics_;
-  Readiness readiness_;
-  IdentityService identity_{false, &readiness_};
+  IdentityService identity_{false};
   FailingNode node_;
   std::string socket_;
   std::unique_ptr<Server> server_;

@@ -165,6 +165,31 @@ TEST(IdentityConformance, MetricsEndpointCountsRpcs) {
   EXPECT_NE(metrics.find("csi_rpc_duration_seconds_bucket"), std::string::npos);
 }
 
+// Where an unreachable Keystone is reported instead of Probe: the metric and one log line.
+TEST(IdentityConformance, AnUnreachableKeystoneShowsInTheMetricAndTheLogNotInProbe) {
+  int port = FreeTcpPort();
+  auto plugin = PluginProcess::Start(
+      {"--mode=controller", "--metrics-address=127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  ::csi::v1::ProbeResponse probe;
+  ASSERT_TRUE(Call(**plugin, "Probe", ::csi::v1::ProbeRequest(), &probe).ok());
+  EXPECT_TRUE(probe.ready().value());
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    metrics = HttpGet(port, "/metrics");
+    if (metrics.find("byok_backend_up{backend=\"openstack-identity\"} 0") != std::string::npos) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_NE(metrics.find("byok_backend_up{backend=\"openstack-identity\"} 0"), std::string::npos)
+      << metrics;
+  for (int i = 0; i < 100 && (*plugin)->Log().find("backend unreachable") == std::string::npos; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_NE((*plugin)->Log().find("backend unreachable"), std::string::npos) << (*plugin)->Log();
+}
+
 TEST(IdentityConformance, BadFlagsFailWithAMessageNamingTheFlag) {
   RunResult result = RunPlugin({"--mode=bogus"}, absl::Seconds(10));
   EXPECT_EQ(result.exit_code, 2);
