@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include "cloud/tenant_auth.h"
+#include "cloud/volume_handle.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "openstack/authenticated_client.h"
@@ -114,6 +115,13 @@ absl::StatusOr<Clients> OpenStackCloudAccess::ClientsOf(const std::shared_ptr<Id
   clients.identity = identity->description;
   clients.tenant = identity->tenant;
   clients.project_id = (*session)->project_id;
+  // A tenant's project becomes part of CSI IDs: one that could not be parsed back would
+  // leave volumes nobody can delete.
+  if (clients.tenant && !PlausibleProjectId(clients.project_id)) {
+    return absl::FailedPreconditionError(
+        StrCat(clients.identity, ": Keystone scoped the token to a project ID that cannot be "
+               "part of a volume ID (", Printable(clients.project_id), ")"));
+  }
   return clients;
 }
 

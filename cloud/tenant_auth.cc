@@ -46,6 +46,12 @@ absl::StatusOr<openstack::AuthOptions> TenantAuthOptions(const TenantCredential&
   out.region = credential.region.empty() ? section->region : credential.region;
   out.interface = section->interface;
   out.tls = section->tls;
+  if (out.auth_url != section->auth_url) {
+    // Another Keystone (from tenant-auth-urls): the operator's client certificate is for the
+    // operator's endpoints, not for a catalog that Keystone returns.
+    out.tls.cert_file.clear();
+    out.tls.key_file.clear();
+  }
   out.endpoint_overrides = section->endpoint_overrides;
   out.application_credential_id = credential.application_credential_id;
   out.application_credential_name = credential.application_credential_name;

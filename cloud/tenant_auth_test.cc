@@ -17,6 +17,8 @@ tenant-name = k8s
 tenant-domain-name = Default
 region = RegionOne
 ca-file = /etc/ssl/ca.pem
+cert-file = /etc/ssl/operator.pem
+key-file = /etc/ssl/operator.key
 cinder-endpoint = https://cinder.example/v3/p
 tenant-auth-urls = https://keystone-tenants.example/v3
 
@@ -42,6 +44,7 @@ TEST(TenantAuthTest, UsesTheSectionsEndpointsAndNeverItsCredentials) {
   EXPECT_EQ(a->auth_url, "https://keystone.example:5000/v3");
   EXPECT_EQ(a->region, "RegionOne");
   EXPECT_EQ(a->tls.ca_file, "/etc/ssl/ca.pem");
+  EXPECT_EQ(a->tls.cert_file, "/etc/ssl/operator.pem");  // the operator's own Keystone
   EXPECT_EQ(a->endpoint_overrides.size(), 1u);
   EXPECT_EQ(a->application_credential_id, "tenant-ac");
   EXPECT_EQ(a->application_credential_secret.view(), "tenant-secret");
@@ -78,6 +81,10 @@ TEST(TenantAuthTest, AnAuthUrlMustBeOnTheOperatorsList) {
   a = TenantAuthOptions(c, Config());
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(a->auth_url, "https://keystone-tenants.example/v3");
+  // The operator's client certificate is not presented to another Keystone's catalog.
+  EXPECT_TRUE(a->tls.cert_file.empty());
+  EXPECT_TRUE(a->tls.key_file.empty());
+  EXPECT_EQ(a->tls.ca_file, "/etc/ssl/ca.pem");
 
   c.auth_url = "https://keystone.example:5000/v3";  // the section's own
   EXPECT_TRUE(TenantAuthOptions(c, Config()).ok());

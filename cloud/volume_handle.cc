@@ -18,6 +18,8 @@ bool PlausibleCinderId(std::string_view id) {
   return true;
 }
 
+}  // namespace
+
 // Keystone project IDs are hex UUIDs; other backends use other safe names.
 bool PlausibleProjectId(std::string_view id) {
   if (id.empty() || id.size() > kMaxProjectIdBytes) return false;
@@ -28,8 +30,6 @@ bool PlausibleProjectId(std::string_view id) {
   }
   return true;
 }
-
-}  // namespace
 
 absl::StatusOr<Handle> ParseHandle(std::string_view csi_id, std::string_view what) {
   Handle handle;
@@ -72,12 +72,13 @@ absl::Status CheckOwner(const Handle& handle, const Clients& clients, std::strin
   if (handle.project_id.empty() || handle.project_id == clients.project_id) {
     return absl::OkStatus();
   }
+  // The operator's account is not named: these messages become Events tenants read.
   if (!clients.tenant) {
     return absl::FailedPreconditionError(
         StrCat(what, " belongs to project ", handle.project_id,
                " (it was created with a tenant's application credential), but this call "
-               "carries no tenant credential and ", clients.identity, " acts in project ",
-               clients.project_id, ": ", secret_hint));
+               "carries no credential of that project: ",
+               secret_hint));
   }
   return absl::PermissionDeniedError(StrCat(what, " belongs to project ", handle.project_id,
                                             "; the Secret's application credential acts in "

@@ -37,6 +37,9 @@ void RecordOwner(const Clients& clients, std::map<std::string, std::string>& met
 std::string HandleFromMetadata(const std::string& cinder_id,
                                const std::map<std::string, std::string>& metadata);
 
+// Whether `id` can be the project part of a CSI ID (Keystone's hex IDs, or other safe names).
+bool PlausibleProjectId(std::string_view id);
+
 // The CSI ID for a Cinder object created by `clients`.
 std::string HandleFor(const std::string& cinder_id, const Clients& clients);
 

@@ -132,6 +132,8 @@ void DeleteCreated(openstack::CinderClient& cinder, const std::string& id, std::
   absl::Time deadline = absl::Now() + absl::Seconds(60);
   log::Warning("deleting volume created by this call", {{"volume", id}, {"reason", std::string(why)}});
   auto volume = WaitForVolume(cinder, id, {"available", "error"}, deadline);
+  // The wrapped DEK first, as DeleteVolume does: a volume is never deleted with it.
+  (void)cinder.DeleteVolumeMetadataKey(Call(deadline), id, envelope::kMetaWrappedDek);
   absl::Status deleted = cinder.DeleteVolume(Call(deadline), id);
   if (!deleted.ok() && !absl::IsNotFound(deleted)) {
     log::Error("could not delete volume; it must be removed by hand",

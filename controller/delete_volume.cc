@@ -111,12 +111,21 @@ absl::Status ControllerService::DoDeleteVolume(absl::Time deadline,
                          "the provisioner Secret (csi.storage.k8s.io/provisioner-secret-name) "
                          "must still carry the tenant's credential when the PV is deleted");
   if (!session.ok()) return session.status();
-  openstack::CinderClient& cinder = *session->clients.cinder;
   const CallOptions& call = session->call;
+  std::shared_ptr<openstack::CinderClient> owner = session->clients.cinder;
 
-  auto volume = cinder.GetVolume(call, handle->cinder_id);
+  auto volume = owner->GetVolume(call, handle->cinder_id);
+  if (absl::IsNotFound(volume.status()) && handle->project_id.empty() && secret->credential) {
+    // Volumes a tenant created before CSI IDs carried their project have bare IDs too, and
+    // live in the tenant's project: look there before calling the volume gone.
+    auto tenant = cloud_->ForSecret(*secret, deadline);
+    if (!tenant.ok()) return tenant.status();
+    owner = tenant->cinder;
+    volume = owner->GetVolume(call, handle->cinder_id);
+  }
   if (absl::IsNotFound(volume.status())) return absl::OkStatus();  // Already gone.
   if (!volume.ok()) return volume.status();
+  openstack::CinderClient& cinder = *owner;
   if (volume->status == "deleting") return absl::OkStatus();
   if (Attached(*volume)) {
     std::string servers;

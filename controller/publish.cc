@@ -45,6 +45,14 @@ absl::Status ControllerService::DoPublish(absl::Time deadline,
   auto volume = GetNamedVolume(*clients->cinder, call, handle.cinder_id);
   if (!volume.ok()) return volume.status();
   auto server = clients->nova->GetServer(call, request.node_id());
+  if (absl::IsNotFound(server.status()) && clients->tenant) {
+    // Nova attaches a volume only to a server of the volume's own project.
+    return absl::FailedPreconditionError(StrCat(
+        "node ", request.node_id(), " is not a Nova server of project ", clients->project_id,
+        ", which owns volume ", request.volume_id(),
+        ": a volume made with a tenant's application credential can be attached only to nodes "
+        "of that same project"));
+  }
   if (absl::IsNotFound(server.status())) {
     return absl::NotFoundError(StrCat("node ", request.node_id(), " is not a Nova server"));
   }
@@ -97,12 +105,12 @@ absl::Status ControllerService::DoPublish(absl::Time deadline,
 absl::Status ControllerService::DoUnpublish(
     absl::Time deadline, const ::csi::v1::ControllerUnpublishVolumeRequest& request) {
   if (request.volume_id().empty()) return absl::InvalidArgumentError("volume_id is required");
+  // An ID that is not ours names no volume, which is then unpublished everywhere.
+  if (!cloud::ParseHandle(request.volume_id(), "volume").ok()) return absl::OkStatus();
   cloud::Handle handle;
   auto session =
       BeginOnId(request.volume_id(), "volume", request.secrets(), deadline, kPublishSecretHint,
                 &handle);
-  // An ID that is not ours names no volume, which is then unpublished everywhere.
-  if (absl::IsNotFound(session.status())) return absl::OkStatus();
   if (!session.ok()) return session.status();
   const cloud::Clients* clients = &session->clients;
   const CallOptions& call = session->call;

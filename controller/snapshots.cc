@@ -21,9 +21,9 @@ constexpr char kSnapshotSecretHint[] =
     "set csi.storage.k8s.io/snapshotter-secret-name and -namespace in the VolumeSnapshotClass "
     "to the tenant's Secret";
 
-// A snapshot's CSI ID and its source volume's carry the owner recorded on the snapshot.
-void FillSnapshot(const openstack::Snapshot& snapshot, ::csi::v1::Snapshot* out) {
-  std::string id = cloud::HandleFromMetadata(snapshot.id, snapshot.metadata);
+// `id`: the snapshot's CSI ID; its source volume's carries the same owner.
+void FillSnapshot(const openstack::Snapshot& snapshot, const std::string& id,
+                  ::csi::v1::Snapshot* out) {
   out->set_snapshot_id(id);
   out->set_source_volume_id(StrCat(snapshot.volume_id, id.substr(snapshot.id.size())));
   out->set_size_bytes(snapshot.size_gib * kGiB);
@@ -55,6 +55,8 @@ absl::StatusOr<std::string> ExistingSnapshot(openstack::CinderClient& cinder,
                                              snapshot.volume_id, ")"));
     }
     if (StartsWith(snapshot.status, "error")) {
+      // Its copy of the wrapped DEK goes first, as in DeleteSnapshot.
+      (void)cinder.DeleteSnapshotMetadataKey(call, snapshot.id, envelope::kMetaWrappedDek);
       absl::Status deleted = cinder.DeleteSnapshot(call, snapshot.id);
       log::Warning("deleting a failed snapshot of an earlier attempt",
                    {{"snapshot", snapshot.id},
@@ -137,17 +139,21 @@ absl::Status ControllerService::DoCreateSnapshot(absl::Time deadline,
     return absl::AbortedError(StrCat("snapshot ", *snapshot_id, " is still being created; retry"));
   }
   if (!ready.ok()) return ready.status();
-  FillSnapshot(*ready, response->mutable_snapshot());
+  // The ID names the identity that made it, never what the (tenant-writable) metadata says.
+  FillSnapshot(*ready, cloud::HandleFor(ready->id, session->clients),
+               response->mutable_snapshot());
   return absl::OkStatus();
 }
 
 absl::Status ControllerService::DoDeleteSnapshot(absl::Time deadline,
                                                  const ::csi::v1::DeleteSnapshotRequest& request) {
   if (request.snapshot_id().empty()) return absl::InvalidArgumentError("snapshot_id is required");
+  if (!cloud::ParseHandle(request.snapshot_id(), "snapshot").ok()) {
+    return absl::OkStatus();  // Not an ID this driver hands out: nothing to delete.
+  }
   cloud::Handle handle;
   auto session = BeginOnId(request.snapshot_id(), "snapshot", request.secrets(), deadline,
                            kSnapshotSecretHint, &handle);
-  if (absl::IsNotFound(session.status())) return absl::OkStatus();  // Not an ID of ours.
   if (!session.ok()) return session.status();
   openstack::CinderClient& cinder = *session->clients.cinder;
   const CallOptions& call = session->call;
@@ -201,7 +207,7 @@ absl::Status ControllerService::DoListSnapshots(absl::Time deadline,
     if (absl::IsNotFound(snapshot.status())) return absl::OkStatus();  // empty list
     if (!snapshot.ok()) return snapshot.status();
     ::csi::v1::Snapshot entry;
-    FillSnapshot(*snapshot, &entry);
+    FillSnapshot(*snapshot, request.snapshot_id(), &entry);
     if (request.source_volume_id().empty() ||
         entry.source_volume_id() == request.source_volume_id()) {
       *response->add_entries()->mutable_snapshot() = entry;
@@ -221,7 +227,8 @@ absl::Status ControllerService::DoListSnapshots(absl::Time deadline,
   auto page = clients->cinder->ListSnapshots(call, list);
   if (!page.ok()) return ListPageError(page.status(), request.starting_token());
   for (const auto& snapshot : page->snapshots) {
-    FillSnapshot(snapshot, response->add_entries()->mutable_snapshot());
+    FillSnapshot(snapshot, cloud::HandleFromMetadata(snapshot.id, snapshot.metadata),
+                 response->add_entries()->mutable_snapshot());
   }
   response->set_next_token(page->next_marker);
   return absl::OkStatus();

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "openstack/json_util.h"
 
 namespace byok::node {
 namespace {
@@ -37,10 +38,12 @@ absl::StatusOr<std::string> BlkidFindLabel(std::string_view label) {
 }  // namespace
 
 absl::StatusOr<InstanceInfo> ParseMetaData(std::string_view json) {
-  nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  // The shared parser bounds nesting: the metadata service's answer is untrusted too.
+  absl::StatusOr<nlohmann::json> parsed = openstack::json::Parse(json, "meta_data.json");
+  if (!parsed.ok() || !parsed->is_object()) {
     return absl::InvalidArgumentError("meta_data.json is not a JSON object");
   }
+  const nlohmann::json& doc = *parsed;
   InstanceInfo info;
   if (auto it = doc.find("uuid"); it != doc.end() && it->is_string()) info.uuid = *it;
   if (auto it = doc.find("availability_zone"); it != doc.end() && it->is_string()) {

@@ -72,4 +72,10 @@ TEST(ChainedMetadataTest, FirstAnswerWinsAndErrorsAreCollected) {
 }
 
 }  // namespace
+TEST(ParseMetaDataTest, DeeplyNestedMetaDataIsRefusedNotACrash) {
+  std::string body = R"({"uuid": "u", "x": )" + std::string(100000, '[') +
+                     std::string(100000, ']') + "}";
+  EXPECT_EQ(ParseMetaData(body).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace byok::node

@@ -92,14 +92,13 @@ absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const Stag
                                            absl::Time deadline) {
   VolumeKey key;
   key.volume_id = params.volume_id;
-  absl::StatusOr<cloud::Clients> clients = cloud.ForSecret(params.secret, deadline);
-  if (!clients.ok()) return clients.status();
-  key.clients = *std::move(clients);
-  if (absl::Status s = cloud::CheckOwner({params.volume_id, params.owner_project}, key.clients,
-                                         StrCat("volume ", params.volume_id), kStageSecretHint);
-      !s.ok()) {
-    return s;
-  }
+  // The volume is read (and its LUKS state written) as its owner; the key, below, as whoever
+  // the Secret names, since it is the tenant's key.
+  absl::StatusOr<cloud::Clients> owner =
+      cloud::OwnerClients(cloud, {params.volume_id, params.owner_project}, params.secret, deadline,
+                          StrCat("volume ", params.volume_id), kStageSecretHint);
+  if (!owner.ok()) return owner.status();
+  key.clients = *std::move(owner);
 
   absl::StatusOr<openstack::Volume> volume = ReadVolume(key.clients, key.volume_id, deadline);
   if (!volume.ok()) return volume.status();
@@ -114,8 +113,11 @@ absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const Stag
 
   key.secret_key_id = params.secret.key_id;
   if (absl::Status s = CheckKeyBinding(key); !s.ok()) return s;
+  absl::StatusOr<cloud::Clients> key_reader =
+      params.secret.credential ? cloud.ForSecret(params.secret, deadline) : key.clients;
+  if (!key_reader.ok()) return key_reader.status();
   absl::StatusOr<SecureBytes> tenant_key =
-      cloud::FetchTenantKey(key.clients, key.secret_key_id, deadline);
+      cloud::FetchTenantKey(*key_reader, key.secret_key_id, deadline);
   if (!tenant_key.ok()) {
     return openstack::Annotate(tenant_key.status(), StrCat("volume ", key.volume_id));
   }

@@ -21,15 +21,16 @@ struct VolumeKey {
   // envelope: the unwrapped DEK; cinder: lowercase hex of the tenant key (os-brick's rule);
   // none: empty.
   SecureBytes passphrase;
-  cloud::Clients clients;  // the identity the Secret selects
+  cloud::Clients clients;  // the volume's owner (cloud::OwnerClients)
 };
 
-// Acts as the identity the node-stage Secret selects, which must own the volume (the CSI ID's
-// project, cloud/volume_handle.h); reads the volume's encryption descriptor from Cinder (the
-// source of truth; volume_context is only a hint, compared for the log); requires the Secret's
-// keyID to be the key the volume is bound to (PermissionDenied otherwise, before any key is
-// fetched); fetches that key from Barbican and, for envelope volumes, unwraps the DEK bound to
-// {recorded CSI name, key ID}.
+// Reads the volume's encryption descriptor from Cinder as the volume's owner (the source of
+// truth; volume_context is only a hint, compared for the log). The owner is
+// cloud::OwnerClients': the driver for its own volumes, the tenant of the CSI ID's project,
+// whose credential the node-stage Secret must carry. Requires the Secret's keyID to be the key
+// the volume is bound to (PermissionDenied otherwise, before any key is fetched); fetches that
+// key from Barbican as the Secret's identity and, for envelope volumes, unwraps the DEK bound
+// to {recorded CSI name, key ID}.
 absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const StageParams& params,
                                            absl::Time deadline);
 

@@ -53,7 +53,9 @@ absl::StatusOr<std::string> ServiceCatalog::EndpointFor(std::string_view type,
   }
   std::vector<std::string> types;
   for (const CatalogService& s : services_) types.push_back(s.type);
-  return absl::NotFoundError(StrCat("service catalog has no ", interface, " endpoint for ", type,
+  // FailedPrecondition, never NotFound: callers read NotFound as "that volume is gone", and a
+  // region a Secret names wrongly must not make a delete look done.
+  return absl::FailedPreconditionError(StrCat("service catalog has no ", interface, " endpoint for ", type,
                                     region.empty() ? "" : StrCat(" in region ", region),
                                     seen.empty()
                                         ? StrCat(" (services: ", absl::StrJoin(types, ", "), ")")

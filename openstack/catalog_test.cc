@@ -44,17 +44,17 @@ TEST(CatalogTest, PrefersBlockStorageOverVolumev3) {
   EXPECT_EQ(*c.EndpointFor(kServiceBlockStorage, "public", "R"), "http://new");
 }
 
-TEST(CatalogTest, NotFoundExplainsWhatExists) {
+TEST(CatalogTest, AMissingEndpointIsFailedPreconditionAndExplainsWhatExists) {
   ServiceCatalog c = Canned();
   absl::StatusOr<std::string> e = c.EndpointFor(kServiceCompute, "internal", "RegionOne");
-  EXPECT_EQ(e.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(e.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(e.status().message()),
               HasSubstr("no internal endpoint for compute in region RegionOne"));
   EXPECT_THAT(std::string(e.status().message()), HasSubstr("compute/public/RegionOne"));
   e = c.EndpointFor("image", "public", "");
   EXPECT_THAT(std::string(e.status().message()), HasSubstr("services: identity, volumev3"));
   e = c.EndpointFor(kServiceBlockStorage, "public", "RegionThree");
-  EXPECT_EQ(e.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(e.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -229,6 +229,8 @@ function checkTenant(baseFile, tenantFile) {
     if (!sc) { problems.push(`${objKey(pvc)}: no StorageClass ${pvc.spec.storageClassName}`); continue; }
     if (sc.parameters.encryption === "none") continue;
     for (const op of ["provisioner", "controller-publish", "node-stage", "node-expand", "controller-expand"]) {
+      // controller-publish only where the class opts in (tenantCredentials).
+      if (op === "controller-publish" && !sc.parameters[`csi.storage.k8s.io/${op}-secret-name`]) continue;
       const tpl = sc.parameters[`csi.storage.k8s.io/${op}-secret-name`] || "";
       const ns = sc.parameters[`csi.storage.k8s.io/${op}-secret-namespace`];
       const m = tpl.match(/^\$\{pvc\.annotations\['([^']+)'\]\}$/);
@@ -261,7 +263,8 @@ function checkTenant(baseFile, tenantFile) {
 
 // Chart defects found by reading the chart against the sidecars' sources, each checked on
 // the renders: `defaults` (helm, no snapshot API), `withSnap` (helm, snapshot API present),
-// `cluster` (helm, --set clusterID=prod-eu), `base` (deploy/base through kubectl kustomize).
+// `cluster` (helm, --set clusterID=prod-eu and storageClasses.envelope.tenantCredentials=true),
+// `base` (deploy/base through kubectl kustomize).
 function checkChartDefects(defaults, withSnap, cluster, base) {
   const containers = (objs, kind) => objs.filter((o) => o.kind === kind)
     .flatMap((o) => o.spec.template.spec.containers);
@@ -292,6 +295,13 @@ function checkChartDefects(defaults, withSnap, cluster, base) {
   const ctl = containers(loadAll(cluster), "Deployment").find((c) => c.name === "cinder-byok-csi");
   if ((ctl?.args || []).includes("--cluster=prod-eu")) pass("chart: clusterID sets the controller's --cluster");
   else fail("chart: clusterID sets the controller's --cluster", `args ${JSON.stringify(ctl?.args)}`);
+  // 4b. Detach does not depend on a tenant's Secret unless a class opts in (tenantCredentials).
+  const publishSecret = (file) => loadAll(file).filter((o) => o.kind === "StorageClass" &&
+    o.parameters?.["csi.storage.k8s.io/controller-publish-secret-name"]).map((o) => o.metadata.name);
+  const m = "chart: controller-publish Secret only on classes with tenantCredentials";
+  const dflt = publishSecret(withSnap), opted = publishSecret(cluster);
+  if (dflt.length === 0 && opted.length === 1 && opted[0] === "byok-envelope") pass(m);
+  else fail(m, `defaults: ${dflt}; with storageClasses.envelope.tenantCredentials: ${opted}`);
   // 4. The VolumeSnapshotClass renders only where the snapshot API exists.
   const classes = (file) => loadAll(file).filter((o) => o.kind === "VolumeSnapshotClass").length;
   const n = "chart: VolumeSnapshotClass only with the snapshot API";

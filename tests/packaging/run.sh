@@ -115,6 +115,7 @@ base="$OUT/kustomize-deploy-base.yaml"
 if [[ -n $HELM && -s $base ]]; then
   "$HELM" template cinder-byok-csi "$CHART" --namespace kube-system >"$OUT/helm-nosnap.yaml"
   "$HELM" template cinder-byok-csi "$CHART" --namespace kube-system --set clusterID=prod-eu \
+    --set storageClasses.envelope.tenantCredentials=true \
     --api-versions snapshot.storage.k8s.io/v1/VolumeSnapshotClass >"$OUT/helm-cluster.yaml"
   check chart-defects "$OUT/helm-nosnap.yaml" "$OUT/helm-defaults.yaml" "$OUT/helm-cluster.yaml" "$base"
 else

@@ -198,7 +198,7 @@ class TenantBoundaryLab : public ::testing::Test {
   using SecretMap = google::protobuf::Map<std::string, std::string>;
   static SecretMap Secret(const std::string& key_id, const AppCred* cred = nullptr) {
     SecretMap s;
-    s["keyID"] = key_id;
+    if (!key_id.empty()) s["keyID"] = key_id;
     if (cred != nullptr) {
       s["application-credential-id"] = cred->id;
       s["application-credential-secret"] = cred->secret;
@@ -325,11 +325,59 @@ TEST_F(TenantBoundaryLab, ATenantsVolumeIsTouchedOnlyWithThatTenantsCredential) 
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(Exists(alt_, handle->cinder_id));
 
+  // Its own credential may act, but Nova attaches it only to servers of its own project.
+  if (!Env("LAB_NOVA_SERVER_ID").empty()) {
+    s = Publish(id, Secret(alt_key, &alt_cred_));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr("same project"));
+  }
   s = Delete(id, Secret(alt_key, &alt_cred_));
   EXPECT_TRUE(s.ok()) << s.error_message();
   EXPECT_FALSE(Exists(alt_, handle->cinder_id));
   (void)alt_->clients.barbican->DeleteSecret(lab::Opts(), alt_key);
   (void)demo_->clients.barbican->DeleteSecret(lab::Opts(), demo_key);
+}
+
+TEST_F(TenantBoundaryLab, ATenantOfTheNodesProjectPublishesItsVolumeWithItsOwnCredential) {
+  if (Env("LAB_NOVA_SERVER_ID").empty()) GTEST_SKIP() << "the lab runs no Nova";
+  // The demo application credential: a tenant of the project the (Nova) node lives in.
+  std::string key = StoreKey(demo_);
+  AppCred demo = DemoCred();
+  std::string id;
+  grpc::Status s = Create("pvc-tenant-publish", Secret(key, &demo), &id);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(id, EndsWith("@" + Env("LAB_DEMO_PROJECT_ID")));
+  s = Publish(id, Secret(key, &demo));
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  ::csi::v1::ControllerUnpublishVolumeRequest unpublish;
+  unpublish.set_volume_id(id);
+  unpublish.set_node_id(Env("LAB_NOVA_SERVER_ID"));
+  *unpublish.mutable_secrets() = Secret(key, &demo);
+  ::csi::v1::ControllerUnpublishVolumeResponse unpublished;
+  s = Call("ControllerUnpublishVolume", unpublish, &unpublished);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  s = Delete(id, Secret(key, &demo));
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  (void)demo_->clients.barbican->DeleteSecret(lab::Opts(), key);
+}
+
+TEST_F(TenantBoundaryLab, ABareIdOfATenantsOlderVolumeIsDeletedAsThatTenant) {
+  // Volumes created with a tenant's credential before CSI IDs carried the project: bare IDs
+  // in the tenant's project, which the driver's identity cannot see.
+  openstack::CreateVolumeRequest create;
+  create.name = "pvc-legacy-tenant";
+  create.size_gib = 1;
+  create.metadata["cinder.csi.openstack.org/cluster"] = "boundary-test";
+  auto created = alt_->clients.cinder->CreateVolume(lab::Opts(), create);
+  ASSERT_TRUE(created.ok()) << created.status();
+  for (int i = 0; i < 120; ++i) {
+    auto v = alt_->clients.cinder->GetVolume(lab::Opts(), created->id);
+    if (v.ok() && v->status == "available") break;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  grpc::Status s = Delete(created->id, Secret("", &alt_cred_));
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(Exists(alt_, created->id));
 }
 
 TEST_F(TenantBoundaryLab, AKeyIdOtherThanTheVolumesIsRefusedAtStage) {
