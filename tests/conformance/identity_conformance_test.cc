@@ -119,38 +119,6 @@ TEST(IdentityConformance, RestartsOverTheStaleSocketOfAKilledPlugin) {
   ASSERT_TRUE(second.ok()) << second.status();
 }
 
-int FreeTcpPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string HttpGet(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return "";
-  }
-  std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  write(fd, request.data(), request.size());
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, n);
-  close(fd);
-  return out;
-}
-
 TEST(IdentityConformance, MetricsEndpointCountsRpcs) {
   int port = FreeTcpPort();
   auto plugin = PluginProcess::Start(
@@ -174,16 +142,9 @@ TEST(IdentityConformance, AnUnreachableKeystoneShowsInTheMetricAndTheLogNotInPro
   ::csi::v1::ProbeResponse probe;
   ASSERT_TRUE(Call(**plugin, "Probe", ::csi::v1::ProbeRequest(), &probe).ok());
   EXPECT_TRUE(probe.ready().value());
-  std::string metrics;
-  for (int i = 0; i < 100; ++i) {
-    metrics = HttpGet(port, "/metrics");
-    if (metrics.find("byok_backend_up{backend=\"openstack-identity\"} 0") != std::string::npos) {
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_NE(metrics.find("byok_backend_up{backend=\"openstack-identity\"} 0"), std::string::npos)
-      << metrics;
+  const std::string down = "byok_backend_up{backend=\"openstack-identity\"} 0";
+  std::string metrics = WaitForMetric(port, down, absl::Seconds(10));
+  EXPECT_NE(metrics.find(down), std::string::npos) << metrics;
   for (int i = 0; i < 100 && (*plugin)->Log().find("backend unreachable") == std::string::npos; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
   }

@@ -1,8 +1,10 @@
 #include "tests/conformance/plugin_process.h"
-#include "common/strings.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/strings.h"
 #include "csi/csi.pb.h"
 
 namespace byok::testing {
@@ -150,6 +153,52 @@ RunResult RunPlugin(const std::vector<std::string>& args, absl::Duration timeout
   result.output = ss.str();
   std::filesystem::remove_all(templ);
   return result;
+}
+
+int FreeTcpPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return "";
+  }
+  std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  if (write(fd, request.data(), request.size()) < 0) {
+    close(fd);
+    return "";
+  }
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
+std::string WaitForMetric(int port, const std::string& sample, absl::Duration timeout) {
+  absl::Time until = absl::Now() + timeout;
+  std::string scrape;
+  do {
+    scrape = HttpGet(port, "/metrics");
+    if (scrape.find(sample) != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  } while (absl::Now() < until);
+  return scrape;
 }
 
 }  // namespace byok::testing

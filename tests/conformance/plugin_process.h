@@ -53,4 +53,12 @@ RunResult RunPlugin(const std::vector<std::string>& args, absl::Duration timeout
 // The path of the plugin binary under test.
 std::string PluginBinary();
 
+// A TCP port on 127.0.0.1 that was free a moment ago (for --metrics-address).
+int FreeTcpPort();
+// GET http://127.0.0.1:`port``path` (HTTP/1.0): the whole reply, or "" when nothing listens.
+std::string HttpGet(int port, const std::string& path);
+// Polls the metrics endpoint until it shows `sample` (a whole "name{labels} value" line
+// prefix); returns the last scrape.
+std::string WaitForMetric(int port, const std::string& sample, absl::Duration timeout);
+
 }  // namespace byok::testing

@@ -6,7 +6,9 @@
 //  - Barbican stopped, and hung, when CreateVolume fetches the tenant's key;
 //  - Barbican stopped when NodeStageVolume fetches it (on this host: nothing may be touched);
 //  - Keystone tokens expiring in the middle of a CreateVolume (Keystone restarted with a
-//    15-second token lifetime, the plugin frozen past it while Cinder builds the volume).
+//    15-second token lifetime, the plugin frozen past it while Cinder builds the volume);
+//  - Keystone down while the controller starts: Probe stays ready (liveness), the metric
+//    byok_backend_up says down, then up once Keystone is back.
 // Each ends with the provisioner-style retry converging to ONE volume bound to the right key
 // and the census of FaultLab (0 volumes of the suite's cluster tag, Barbican secret count
 // unchanged). Every service is brought back even when a test fails half-way.
@@ -281,6 +283,32 @@ TEST_F(ServiceFaultLab, TokenExpiresWhileCreateWaits) {
   ConvergeAndDelete(*plugin, r);
   restorer.Restore();
   std::remove((etc + "/short-token.conf").c_str());
+}
+
+TEST_F(ServiceFaultLab, KeystoneDownAtStartIsAMetricNotAFailedProbe) {
+  const std::string down = "byok_backend_up{backend=\"openstack-identity\"} 0";
+  const std::string up = "byok_backend_up{backend=\"openstack-identity\"} 1";
+  ServiceRestorer keystone("keystone");
+  ASSERT_TRUE(lab::LabService("stop", "keystone").ok());
+  int port = FreeTcpPort();
+  auto plugin = PluginProcess::Start(
+      {"--mode=controller", "--cloud-config=" + lab::Env("LAB_CLOUD_CONF"),
+       StrCat("--cluster=", kCluster), StrCat("--metrics-address=127.0.0.1:", port)},
+      absl::Seconds(60));
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  std::string scrape = WaitForMetric(port, down, absl::Seconds(30));
+  EXPECT_NE(scrape.find(down), std::string::npos) << scrape;
+  ::csi::v1::ProbeResponse probe;
+  ASSERT_TRUE((*plugin)
+                  ->client()
+                  .Call(csi::Client::FindMethod("Probe"), ::csi::v1::ProbeRequest(), &probe,
+                        absl::Seconds(5))
+                  .ok());
+  EXPECT_TRUE(probe.ready().value()) << "a Keystone outage must not fail the liveness probe";
+  keystone.Restore();
+  scrape = WaitForMetric(port, up, absl::Seconds(60));
+  EXPECT_NE(scrape.find(up), std::string::npos) << scrape;
+  EXPECT_NE((*plugin)->Log().find("backend reachable"), std::string::npos);
 }
 
 }  // namespace
