@@ -208,6 +208,18 @@ absl::StatusOr<std::string> OldestOfName(openstack::CinderClient& cinder, const 
   return oldest->id;
 }
 
+// Aborted after deleting `created` when another volume of `name` is older: the rule every
+// racing creator applies, so they all keep the same one. A failed listing decides nothing.
+absl::Status ConcedeToOlder(openstack::CinderClient& cinder, const std::string& name,
+                            const std::string& created, absl::Time deadline) {
+  auto winner = OldestOfName(cinder, name, deadline);
+  if (!winner.ok() || *winner == created) return absl::OkStatus();
+  DeleteCreated(cinder, created, StrCat("a concurrent CreateVolume of ", name, " created ",
+                                        *winner, " first"));
+  return absl::AbortedError(StrCat("a concurrent CreateVolume of ", name, " created volume ",
+                                   *winner, "; retry to get it"));
+}
+
 void FillResponse(const openstack::Volume& volume, const VolumeSpec& spec,
                   const cloud::Clients& clients, const ::csi::v1::CreateVolumeRequest& request,
                   ::csi::v1::CreateVolumeResponse* response) {
@@ -421,12 +433,8 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   // Two controllers (e.g. across a leader-election hand-over) may both have found no volume
   // of this name and created one each. Both apply the same rule, so both answer with the same
   // winner, and the loser removes its own.
-  auto winner = OldestOfName(cinder, request.name(), deadline);
-  if (winner.ok() && *winner != created->id) {
-    DeleteCreated(cinder, created->id, StrCat("a concurrent CreateVolume of ", request.name(),
-                                              " created ", *winner, " first"));
-    return absl::AbortedError(StrCat("a concurrent CreateVolume of ", request.name(),
-                                     " created volume ", *winner, "; retry to get it"));
+  if (absl::Status s = ConcedeToOlder(cinder, request.name(), created->id, deadline); !s.ok()) {
+    return s;
   }
   auto ready = WaitForVolume(cinder, created->id, {"available"}, deadline);
   if (absl::IsDeadlineExceeded(ready.status())) {
@@ -448,6 +456,12 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
       return absl::ResourceExhaustedError(message);
     }
     return absl::InternalError(message);
+  }
+  // Once more now that the volume is ready: the other creator's volume may not have been
+  // visible to the first check (created_at has one-second precision, so the two can tie),
+  // but it is by now, and both sides then see the same two volumes.
+  if (absl::Status s = ConcedeToOlder(cinder, request.name(), created->id, deadline); !s.ok()) {
+    return s;
   }
   if (spec->mode == Mode::kCinder) {
     if (absl::Status s = VerifyCinderKey(*clients, created->id, key, deadline); !s.ok()) {
