@@ -1,5 +1,7 @@
 #include "node/volume_key.h"
 
+#include <optional>
+
 #include "cloud/volume_handle.h"
 #include "common/log.h"
 #include "common/strings.h"
@@ -92,8 +94,15 @@ absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const Stag
                                            absl::Time deadline) {
   VolumeKey key;
   key.volume_id = params.volume_id;
-  // The volume is read (and its LUKS state written) as its owner; the key, below, as whoever
-  // the Secret names, since it is the tenant's key.
+  // The key is read as whoever the Secret names (it is the tenant's key); that identity is
+  // settled first, so a Secret naming what the operator does not allow is refused before
+  // anything else happens.
+  std::optional<absl::StatusOr<cloud::Clients>> secret_identity;
+  if (params.secret.credential) {
+    secret_identity = cloud.ForSecret(params.secret, deadline);
+    if (!secret_identity->ok()) return secret_identity->status();
+  }
+  // The volume is read (and its LUKS state written) as its owner.
   absl::StatusOr<cloud::Clients> owner =
       cloud::OwnerClients(cloud, {params.volume_id, params.owner_project}, params.secret, deadline,
                           StrCat("volume ", params.volume_id), kStageSecretHint);
@@ -113,11 +122,9 @@ absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const Stag
 
   key.secret_key_id = params.secret.key_id;
   if (absl::Status s = CheckKeyBinding(key); !s.ok()) return s;
-  absl::StatusOr<cloud::Clients> key_reader =
-      params.secret.credential ? cloud.ForSecret(params.secret, deadline) : key.clients;
-  if (!key_reader.ok()) return key_reader.status();
+  const cloud::Clients& key_reader = secret_identity ? **secret_identity : key.clients;
   absl::StatusOr<SecureBytes> tenant_key =
-      cloud::FetchTenantKey(*key_reader, key.secret_key_id, deadline);
+      cloud::FetchTenantKey(key_reader, key.secret_key_id, deadline);
   if (!tenant_key.ok()) {
     return openstack::Annotate(tenant_key.status(), StrCat("volume ", key.volume_id));
   }
