@@ -468,19 +468,6 @@ INSTANTIATE_TEST_SUITE_P(Verbosity, SecretsHygieneLab, ::testing::Values(0, 2, 5
 
 // --- TLS ---------------------------------------------------------------------------------
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
-
 bool CanConnect(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -503,7 +490,7 @@ class SelfSignedServer {
         "-addext subjectAltName=IP:127.0.0.1 -keyout ",
         key, " -out ", cert_, " >/dev/null 2>&1");
     if (std::system(cmd.c_str()) != 0) return;
-    port_ = FreePort();
+    port_ = FreeTcpPort();
     pid_ = fork();
     if (pid_ == 0) {
       int null = open("/dev/null", O_RDWR);
