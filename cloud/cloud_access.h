@@ -45,8 +45,9 @@ class CloudAccess {
   virtual absl::Status CheckDriverIdentity(absl::Time deadline) = 0;
 };
 
-// Fetches the tenant's key (`key_id`: a Barbican secret UUID, as RequestSecret::key_id) and checks it is usable as a volume key: symmetric, AES, 256
-// bits, application/octet-stream payload of 32 bytes. Errors are written for the tenant:
+// Fetches the tenant's key (`key_id`: a Barbican secret UUID, as RequestSecret::key_id) and
+// checks it is usable as a volume key: symmetric, AES, 256 bits, application/octet-stream
+// payload of 32 bytes. Errors are written for the tenant:
 //   404 -> InvalidArgument "Barbican key <id> does not exist (or has expired)"
 //   403 -> PermissionDenied "<identity> may not read Barbican key <id>; grant it a read ACL"
 //   wrong type/size/content type -> InvalidArgument saying what was found.

@@ -118,8 +118,9 @@ class ControllerService final : public ::csi::v1::Controller::Service {
   absl::StatusOr<Session> Begin(const std::string& key, std::string_view activity,
                                 const cloud::RequestSecret& secret, absl::Time deadline);
   // The same for a call on an existing volume or snapshot `handle` (`what`: "volume <csi id>",
-  // for messages), in-flight guard on `key`: the clients are its owner's (cloud::OwnerClients); `secret_hint` says which StorageClass
-  // Secret a tenant's volume needs for this call.
+  // for messages), with the in-flight guard on `key`: the clients are its owner's
+  // (cloud::OwnerClients); `secret_hint` says which StorageClass Secret a tenant's volume
+  // needs for this call.
   absl::StatusOr<Session> BeginOn(const std::string& key, const cloud::Handle& handle,
                                   const std::string& what, const cloud::RequestSecret& secret,
                                   absl::Time deadline, std::string_view secret_hint);

@@ -24,8 +24,9 @@ absl::StatusOr<VolumeSpec> ParseVolumeSpec(const std::map<std::string, std::stri
       spec.pv_name = value;
     } else if (!StartsWith(key, "csi.storage.k8s.io/")) {
       return absl::InvalidArgumentError(
-          StrCat("StorageClass parameter \"", cloud::Printable(key), "\" is not known to this driver (known: ",
-                 kParamType, ", ", kParamAvailability, ", ", kParamEncryption, ")"));
+          StrCat("StorageClass parameter \"", cloud::Printable(key),
+                 "\" is not known to this driver (known: ", kParamType, ", ", kParamAvailability,
+                 ", ", kParamEncryption, ")"));
     }
   }
   spec.key_id = key_id;

@@ -49,7 +49,8 @@ void BackendMonitor::Record(absl::Status result) {
   if (ok) {
     log::Info("backend reachable", {{"backend", name_}});
   } else {
-    log::Warning("backend unreachable", {{"backend", name_}, {"error", std::string(Current().message())}});
+    log::Warning("backend unreachable",
+                 {{"backend", name_}, {"error", std::string(Current().message())}});
   }
   if (on_change_) on_change_(ok);
 }
