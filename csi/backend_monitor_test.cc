@@ -24,7 +24,12 @@ TEST(BackendMonitorTest, ReportsFailureThenRecoveryOncePerChange) {
         changes.push_back(ok);
       });
   ASSERT_TRUE(monitor.WaitForFirstResult(absl::Seconds(10)));
-  for (int i = 0; i < 500 && !monitor.Current().ok(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  // The observer hears of a change just after Current() shows it: wait for both reports.
+  auto reported = [&] {
+    absl::MutexLock lock(&mu);
+    return changes.size() >= 2;
+  };
+  for (int i = 0; i < 500 && !reported(); ++i) absl::SleepFor(absl::Milliseconds(10));
   EXPECT_TRUE(monitor.Current().ok());
   EXPECT_GE(calls.load(), 3);
   absl::MutexLock lock(&mu);
