@@ -105,10 +105,12 @@ TEST(KeystoneLabTest, CatalogSelection) {
   if (Var("NOVA") == "1") {
     EXPECT_TRUE(session.Endpoint(kServiceCompute).ok());
   }
-  // The lab registers public endpoints only, in one region.
-  EXPECT_TRUE(absl::IsNotFound(
+  // The lab registers public endpoints only, in one region. A missing endpoint is
+  // FailedPrecondition: NotFound would read as "the volume is gone" to a delete.
+  EXPECT_TRUE(absl::IsFailedPrecondition(
       session.catalog.EndpointFor(kServiceBlockStorage, "public", "NoSuchRegion").status()));
-  EXPECT_TRUE(absl::IsNotFound(session.catalog.EndpointFor("image", "public", "").status()));
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(session.catalog.EndpointFor("image", "public", "").status()));
 
   // A configured override wins over the catalog.
   AuthOptions with_override = DemoPassword();
