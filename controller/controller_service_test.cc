@@ -196,6 +196,50 @@ TEST_F(ControllerServiceTest, DeleteAlsoRemovesDuplicatesOfTheSameNameAndCluster
   EXPECT_EQ(left[0].id, foreign->id);
 }
 
+// csi-sanity's ListVolumes spec, and the provisioner's view: a volume DeleteVolume answered
+// OK for is not listed while Cinder is still deleting it.
+TEST_F(ControllerServiceTest, ListVolumesLeavesOutVolumesCinderIsDeleting) {
+  ::csi::v1::CreateVolumeResponse kept, going;
+  ASSERT_TRUE(Create(Request("pvc-kept"), &kept).ok());
+  ASSERT_TRUE(Create(Request("pvc-going"), &going).ok());
+  for (const auto& v : cloud_.cinder->Volumes()) {
+    if (v.name == "pvc-going") cloud_.cinder->SetVolumeStatus(v.id, "deleting");
+  }
+  ::csi::v1::ListVolumesRequest request;
+  ::csi::v1::ListVolumesResponse response;
+  grpc::ServerContext context;
+  ASSERT_TRUE(service_.ListVolumes(&context, &request, &response).ok());
+  ASSERT_EQ(response.entries_size(), 1);
+  EXPECT_EQ(response.entries(0).volume().volume_id(), kept.volume().volume_id());
+}
+
+// A snapshot DeleteSnapshot answered OK for may still be `deleting` when the CO deletes its
+// volume: the delete waits for it, and answers ABORTED (retry) at the deadline, with the
+// volume and its data key untouched; a snapshot that is not being deleted is refused.
+TEST_F(ControllerServiceTest, DeleteWaitsForSnapshotsCinderIsStillDeleting) {
+  ::csi::v1::CreateVolumeResponse created;
+  ASSERT_TRUE(Create(Request("pvc-snapped"), &created).ok());
+  const std::string volume_id = cloud_.cinder->Volumes()[0].id;
+  openstack::CreateSnapshotRequest snap;
+  snap.volume_id = volume_id;
+  snap.name = "snap";
+  auto opts = openstack::CallOptions::WithTimeout(absl::Seconds(5));
+  auto snapshot = cloud_.cinder->CreateSnapshot(opts, snap);
+  ASSERT_TRUE(snapshot.ok());
+  ControllerService quick(&cloud_, ControllerOptions{.default_timeout = absl::Seconds(1)});
+  ::csi::v1::DeleteVolumeRequest request;
+  request.set_volume_id(created.volume().volume_id());
+  ::csi::v1::DeleteVolumeResponse response;
+  grpc::ServerContext context;
+  EXPECT_EQ(quick.DeleteVolume(&context, &request, &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  cloud_.cinder->SetSnapshotStatus(snapshot->id, "deleting");
+  grpc::Status s = quick.DeleteVolume(&context, &request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << s.error_message();
+  ASSERT_EQ(VolumeCount(), 1u);
+  EXPECT_TRUE(cloud_.cinder->Volumes()[0].metadata.count(envelope::kMetaWrappedDek));
+}
+
 TEST_F(ControllerServiceTest, DeleteOfAttachedVolumeIsFailedPrecondition) {
   ::csi::v1::CreateVolumeResponse created;
   ASSERT_TRUE(Create(Request("pvc-att"), &created).ok());

@@ -15,19 +15,39 @@ bool Attached(const openstack::Volume& volume) {
          volume.status == "attaching" || volume.status == "detaching";
 }
 
+// The number of the volume's snapshots that are not being deleted. Snapshots DeleteSnapshot
+// has already answered OK for may still be `deleting` in Cinder, which refuses to delete
+// the volume until they are gone; a CO deletes snapshots before their volume (csi-sanity and
+// the snapshotter do), so those are waited for, up to the call's deadline (then ABORTED: the
+// CO retries).
+absl::StatusOr<size_t> LiveSnapshotsOf(openstack::CinderClient& cinder, const CallOptions& call,
+                                       const std::string& volume_id) {
+  openstack::ListRequest of;
+  of.volume_id = volume_id;
+  for (int attempt = 0;; ++attempt) {
+    auto page = cinder.ListSnapshots(call, of);
+    if (!page.ok()) return page.status();
+    size_t live = 0, deleting = 0;
+    for (const auto& s : page->snapshots) ++(s.status == "deleting" ? deleting : live);
+    if (live > 0 || deleting == 0) return live;
+    if (absl::Now() + PollInterval(attempt) > call.deadline) {
+      return absl::AbortedError(StrCat("volume ", volume_id, ": Cinder is still deleting ",
+                                       deleting, " of its snapshot(s); retry"));
+    }
+    absl::SleepFor(PollInterval(attempt));
+  }
+}
+
 // Refuses volumes with snapshots (Cinder would refuse the delete after the key is gone),
 // removes the wrapped DEK of envelope volumes, then deletes.
 absl::Status EraseAndDelete(openstack::CinderClient& cinder, const CallOptions& call,
                             const openstack::Volume& volume) {
   // Cinder refuses to delete a volume with snapshots; say so before erasing its key, or the
   // volume would survive the failed delete unreadable.
-  openstack::ListRequest snapshots_of;
-  snapshots_of.volume_id = volume.id;
-  auto snapshots = cinder.ListSnapshots(call, snapshots_of);
+  auto snapshots = LiveSnapshotsOf(cinder, call, volume.id);
   if (!snapshots.ok()) return snapshots.status();
-  if (!snapshots->snapshots.empty()) {
-    return absl::FailedPreconditionError(StrCat("volume ", volume.id, " still has ",
-                                                snapshots->snapshots.size(),
+  if (*snapshots > 0) {
+    return absl::FailedPreconditionError(StrCat("volume ", volume.id, " still has ", *snapshots,
                                                 " snapshot(s); delete them first"));
   }
   auto descriptor = envelope::FromMetadata(volume.metadata);

@@ -44,6 +44,9 @@ absl::Status ControllerService::DoListVolumes(absl::Time deadline,
   auto page = clients->cinder->ListVolumes(call, list);
   if (!page.ok()) return ListPageError(page.status(), request.starting_token());
   for (const auto& v : page->volumes) {
+    // DeleteVolume has answered OK for a volume Cinder is still deleting: to the CO it is
+    // gone. The page token stays Cinder's marker, so skipping entries loses nothing.
+    if (v.status == "deleting") continue;
     auto* entry = response->add_entries();
     FillVolume(v, entry->mutable_volume());
     for (const auto& a : v.attachments) entry->mutable_status()->add_published_node_ids(a.server_id);

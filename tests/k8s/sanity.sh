@@ -12,10 +12,11 @@ driver=${1:?usage: sanity.sh DRIVER_BINARY}
 [[ -n ${LAB_CLOUD_CONF:-} ]] || { echo "SKIP: no lab (source the env of tests/lab/up.sh)"; exit 77; }
 eval "$("$here/build.sh" csi-sanity)"
 work=$(mktemp -d /tmp/byok-sanity.XXXXXX)
-driver_pid=
+driver_pid= status=0
 cleanup() {
   [[ -n $driver_pid ]] && kill "$driver_pid" 2>/dev/null && wait "$driver_pid" 2>/dev/null
   [[ -n ${key_ref:-} ]] && openstack_call DELETE "$key_ref" >/dev/null
+  if ((status)); then cp "$work"/*.log "${BYOK_SANITY_LOGS:-/tmp}/" 2>/dev/null && echo "logs kept in ${BYOK_SANITY_LOGS:-/tmp}/{sanity,driver}.log"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
