@@ -66,7 +66,8 @@ absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::st
     std::string joined;
     for (const std::string& p : problems) StrAppend(&joined, joined.empty() ? "" : "; ", p);
     return absl::InvalidArgumentError(
-        StrCat("Barbican key ", *id, " cannot be a volume key: ", joined,
+        StrCat("Barbican key ", *id, " (Secret key ", kSecretKeyId,
+               ") cannot be a volume key: ", joined,
                " (store it with --secret-type symmetric --algorithm aes --bit-length 256 "
                "--payload-content-type application/octet-stream)"));
   }

@@ -74,7 +74,8 @@ build() {
   log "building $name $version ($package)"
   local dir="$cache/src/${module//\//_}-$module_version"
   [[ -f $dir/go.mod ]] || make_module "$dir" "$module" "$module_version" "$local_version"
-  (cd "$dir" && go build -trimpath -ldflags='-s -w' -o "$out.tmp" "$package") && mv "$out.tmp" "$out"
+  (cd "$dir" && go build -trimpath -ldflags="-s -w ${ldflags:-}" -o "$out.tmp" "$package") &&
+    mv "$out.tmp" "$out"
 }
 
 # The snapshot CRDs of the pinned external-snapshotter (client module, config/crd).
@@ -86,6 +87,17 @@ snapshot_crds() {
 }
 
 k8s_local=$KUBERNETES_STAGING_VERSION
+# The version the apiserver reports (a chart's kubeVersion is checked against it); a build
+# outside the kubernetes repository would report v0.0.0-master.
+kube_version_flags() {
+  local v=$KUBERNETES_VERSION minor=${KUBERNETES_VERSION#v1.}
+  minor=${minor%%.*}
+  local pkg
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    printf -- '-X %s.gitVersion=%s -X %s.gitMajor=1 -X %s.gitMinor=%s -X %s.gitTreeState=clean ' \
+      "$pkg" "$v" "$pkg" "$pkg" "$minor" "$pkg"
+  done
+}
 provisioner=$(chart_tag provisioner) attacher=$(chart_tag attacher)
 resizer=$(chart_tag resizer) snapshotter=$(chart_tag snapshotter)
 etcd_version=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | jq -r .GoMod |
@@ -99,7 +111,7 @@ start=$SECONDS
 for tool in "${tools[@]}"; do
   case $tool in
     kube-apiserver | kube-controller-manager)
-      build "$tool" "$KUBERNETES_VERSION" k8s.io/kubernetes "$k8s_local" "k8s.io/kubernetes/cmd/$tool" ;;
+      ldflags=$(kube_version_flags) build "$tool" "$KUBERNETES_VERSION" k8s.io/kubernetes "$k8s_local" "k8s.io/kubernetes/cmd/$tool" ;;
     etcd)  # the server version k8s.io/kubernetes itself requires, built in the same module
       build etcd "$etcd_version" "k8s.io/kubernetes@$KUBERNETES_VERSION" "$k8s_local" \
         go.etcd.io/etcd/server/v3 ;;

@@ -87,18 +87,21 @@ func expandVars(s string, vars map[string]string) string {
 	})
 }
 
-// rewritePaths replaces each mountPath (longest first) at a path boundary with its host dir.
+// rewritePaths replaces each mountPath in s with its host directory, in one pass (a host
+// directory may itself lie under another mountPath, /tmp say): a mountPath counts where it
+// starts the string or follows '=', ':', ',' or '/' (unix:///csi/csi.sock), and ends there or
+// at a '/'.
 func rewritePaths(s string, mounts map[string]string) string {
 	paths := make([]string, 0, len(mounts))
 	for p := range mounts {
-		paths = append(paths, p)
+		paths = append(paths, regexp.QuoteMeta(p))
 	}
 	sort.Slice(paths, func(i, j int) bool { return len(paths[i]) > len(paths[j]) })
-	for _, p := range paths {
-		re := regexp.MustCompile(regexp.QuoteMeta(p) + `(/|$|")`)
-		s = re.ReplaceAllString(s, mounts[p]+"$1")
-	}
-	return s
+	re := regexp.MustCompile(`(^|[=:,/])(` + strings.Join(paths, "|") + `)(/|$)`)
+	return re.ReplaceAllStringFunc(s, func(m string) string {
+		g := re.FindStringSubmatch(m)
+		return g[1] + mounts[g[2]] + g[3]
+	})
 }
 
 func startControllerPod(ctx context.Context, manifest, name, root string) (*hostPod, error) {
@@ -215,9 +218,10 @@ func (p *hostPod) run(c corev1.Container, bin, ns string, volumes map[string]str
 				v = nodeName
 			}
 		}
-		v = rewritePaths(expandVars(v, vars), mounts)
+		// Expanded from the container's own values; paths are rewritten once, at the end.
+		v = expandVars(v, vars)
 		vars[e.Name] = v
-		childEnv = append(childEnv, e.Name+"="+v)
+		childEnv = append(childEnv, e.Name+"="+rewritePaths(v, mounts))
 	}
 	args := make([]string, 0, len(c.Args)+1)
 	for _, a := range c.Args {

@@ -50,7 +50,7 @@ func helmInstall(ctx context.Context) error {
 
 // applyDir creates every object of every YAML file in dir (existing ones are left alone).
 func applyDir(ctx context.Context, dir string) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(dir, "*_*.yaml")) // the CRDs, not kustomization.yaml
 	if err != nil || len(files) == 0 {
 		return fmt.Errorf("no YAML in %s (%v)", dir, err)
 	}

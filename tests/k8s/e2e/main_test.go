@@ -68,7 +68,7 @@ func TestMain(m *testing.M) {
 		lab:        map[string]string{},
 	}
 	for _, k := range []string{"LAB_CLOUD_CONF", "OS_AUTH_URL", "OS_REGION_NAME", "LAB_DEMO_USERNAME",
-		"LAB_DEMO_PASSWORD", "LAB_DEMO_PROJECT_NAME", "LAB_NOVA_SERVER_ID"} {
+		"LAB_DEMO_PASSWORD", "LAB_DEMO_PROJECT_ID", "LAB_NOVA_SERVER_ID", "LAB_CINDER_URL", "LAB_BARBICAN_URL"} {
 		cfg.lab[k] = mustEnv(k)
 	}
 	restConfig, err := clientcmd.BuildConfigFromFlags("", cfg.kubeconfig)
