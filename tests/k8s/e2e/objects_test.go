@@ -75,7 +75,7 @@ func keySecret(t *testing.T, ns, name, keyID string) {
 
 type pvcSpec struct {
 	name, class, keySecret, size string
-	dataSource                  *corev1.TypedLocalObjectReference
+	dataSource                   *corev1.TypedLocalObjectReference
 }
 
 // createPVC creates the claim and, playing the scheduler's part for the chart's
