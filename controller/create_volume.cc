@@ -141,6 +141,21 @@ void DeleteCreated(openstack::CinderClient& cinder, const std::string& id, std::
   }
 }
 
+// The answer when Cinder cannot take encryption_key_id on create; `evidence` says how we know.
+absl::Status CinderLacksByok(std::string_view evidence) {
+  return absl::FailedPreconditionError(
+      StrCat("encryption=cinder needs a Cinder that accepts encryption_key_id on volume create "
+             "(byok-for-cinder), but this Cinder ",
+             evidence, "; use encryption=envelope, which works on any Cinder"));
+}
+
+// Stock Cinder validates the create body against a schema that has no encryption_key_id
+// (from microversion 3.53 on): a 400 that names the field as unexpected.
+bool RejectsKeyIdField(const absl::Status& status) {
+  return absl::IsInvalidArgument(status) &&
+         Contains(ToStd(status.message()), "'encryption_key_id' was unexpected");
+}
+
 // cinder mode: Cinder stores a clone of the tenant's key. The clone must hold the very same
 // bytes, or the volume would be bound to a key the tenant does not control.
 absl::Status VerifyCinderKey(const cloud::Clients& clients, const std::string& volume_id,
@@ -296,10 +311,7 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
     auto version = cinder.GetApiVersion(Call(deadline));
     if (!version.ok()) return version.status();
     if (!version->Supports(options_.byok_microversion)) {
-      return absl::FailedPreconditionError(StrCat(
-          "encryption=cinder needs Cinder API microversion ", options_.byok_microversion,
-          " (encryption_key_id on volume create, byok-for-cinder), but this Cinder offers up to ",
-          version->max_version, "; use encryption=envelope, which works on any Cinder"));
+      return CinderLacksByok(StrCat("offers up to ", version->max_version));
     }
   }
 
@@ -411,6 +423,11 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
     if (absl::IsResourceExhausted(created.status())) {
       return absl::ResourceExhaustedError(
           StrCat("Cinder quota exceeded: ", ToStd(created.status().message())));
+    }
+    if (!create.encryption_key_id.empty() && RejectsKeyIdField(created.status())) {
+      // A Cinder whose API goes past the BYOK microversion number for other reasons.
+      return CinderLacksByok(StrCat("rejected encryption_key_id at microversion ",
+                                    options_.byok_microversion));
     }
     if (absl::IsNotFound(created.status()) && !spec->volume_type.empty()) {
       return absl::InvalidArgumentError(

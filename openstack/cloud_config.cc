@@ -154,6 +154,14 @@ bool IsUnsupportedUpstreamKey(std::string_view key) {
          key == "use-clouds" || key == "clouds-file" || key == "cloud";
 }
 
+// cloud-provider-openstack's [BlockStorage] keys whose behaviour this driver does not have:
+// the volume's zone always comes from CreateVolume's topology, the node always grows the
+// device after an expand, and the microversions are chosen per call.
+bool IsUnsupportedBlockStorageKey(std::string_view key) {
+  return key == "ignore-volume-az" || key == "rescan-on-resize" ||
+         key == "ignore-volume-microversion";
+}
+
 void ApplyDomainDefaults(const DomainDefaults& d, AuthOptions& o) {
   if (o.user_domain_id.empty() && o.user_domain_name.empty()) {
     o.user_domain_id = d.domain_id;
@@ -194,15 +202,13 @@ absl::Status ParseBlockStorage(const IniSection& section, BlockStorageOptions& o
                                std::vector<std::string>* warnings) {
   constexpr std::string_view where = "[BlockStorage]";
   for (const IniEntry& e : section.entries) {
-    bool* flag = e.key == "trust-device-path"            ? &out.trust_device_path
-                 : e.key == "ignore-volume-az"           ? &out.ignore_volume_az
-                 : e.key == "rescan-on-resize"           ? &out.rescan_on_resize
-                 : e.key == "ignore-volume-microversion" ? &out.ignore_volume_microversion
-                                                         : nullptr;
-    if (flag != nullptr) {
+    if (e.key == "trust-device-path") {
       absl::StatusOr<bool> v = ParseBool(where, e);
       if (!v.ok()) return v.status();
-      *flag = *v;
+      out.trust_device_path = *v;
+    } else if (IsUnsupportedBlockStorageKey(e.key)) {
+      warnings->push_back(StrCat("cloud.conf line ", e.line, ": ", where, " key \"", e.key,
+                                 "\" is not supported by this driver and is ignored"));
     } else if (e.key == "bs-version") {
       out.bs_version = e.value;
     } else if (e.key == "cinder-microversion-byok") {

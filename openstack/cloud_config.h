@@ -22,18 +22,16 @@
 //   ours: tenant-auth-urls (comma-separated https Keystone URLs a tenant's Secret may name),
 //   ours: cinder-endpoint, nova-endpoint, barbican-endpoint, metadata-url ([Global] only).
 //   domain-name/domain-id apply to the user and the project when the specific keys are unset.
-// [BlockStorage]: bs-version, trust-device-path, ignore-volume-az, node-volume-attach-limit,
-//   rescan-on-resize, ignore-volume-microversion, ours: cinder-microversion-byok.
+// [BlockStorage]: bs-version, trust-device-path, node-volume-attach-limit,
+//   ours: cinder-microversion-byok. Upstream's ignore-volume-az, rescan-on-resize and
+//   ignore-volume-microversion are warned about and ignored.
 // [Metadata]: search-order (default "configDrive,metadataService"), request-timeout.
 namespace byok::openstack {
 
 struct BlockStorageOptions {
   std::string bs_version;  // accepted for compatibility; Cinder v3 is always used
   bool trust_device_path = false;
-  bool ignore_volume_az = false;
   int node_volume_attach_limit = 0;  // 0: not set
-  bool rescan_on_resize = false;
-  bool ignore_volume_microversion = false;
   // The Cinder microversion that accepts encryption_key_id on create; empty: the caller's
   // default (stock Cinder has none: see openstack-facts.md §1.1).
   std::string cinder_microversion_byok;

@@ -36,10 +36,7 @@ metadata-url = http://169.254.169.254
 [BlockStorage]
 bs-version = v3
 trust-device-path = true
-ignore-volume-az = yes
 node-volume-attach-limit = 25
-rescan-on-resize = true
-ignore-volume-microversion = false
 cinder-microversion-byok = 3.71
 
 [Metadata]
@@ -79,10 +76,7 @@ TEST(CloudConfigTest, ParsesEveryKey) {
   EXPECT_EQ(c->metadata.request_timeout, absl::Seconds(7));
   EXPECT_EQ(c->block_storage.bs_version, "v3");
   EXPECT_TRUE(c->block_storage.trust_device_path);
-  EXPECT_TRUE(c->block_storage.ignore_volume_az);
   EXPECT_EQ(c->block_storage.node_volume_attach_limit, 25);
-  EXPECT_TRUE(c->block_storage.rescan_on_resize);
-  EXPECT_FALSE(c->block_storage.ignore_volume_microversion);
   EXPECT_EQ(c->block_storage.cinder_microversion_byok, "3.71");
 
   const AuthOptions* a = c->FindCloud("tenant-a");
@@ -155,6 +149,21 @@ TEST(CloudConfigTest, UnknownKeysAndSectionsAreWarningsWithLineNumbers) {
   EXPECT_THAT(warnings[3], HasSubstr("line 10"));
   EXPECT_THAT(warnings[4], HasSubstr("[Metadata] unknown key \"zzz\""));
   for (const std::string& w : warnings) EXPECT_THAT(w, Not(HasSubstr("very-secret-value")));
+}
+
+// Keys that cloud-provider-openstack acts on but this driver does not are named as such,
+// so an operator who copies an upstream cloud.conf learns that they change nothing here.
+TEST(CloudConfigTest, UpstreamBlockStorageKeysWithoutBehaviourAreWarnedAbout) {
+  std::vector<std::string> warnings;
+  absl::StatusOr<CloudConfig> c = ParseCloudConfig(
+      "[Global]\nauth-url=https://k/v3\napplication-credential-id=x\n"
+      "application-credential-secret=y\n[BlockStorage]\nignore-volume-az=true\n"
+      "rescan-on-resize=true\nignore-volume-microversion=true\n",
+      &warnings);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(warnings, ElementsAre(HasSubstr("\"ignore-volume-az\" is not supported"),
+                                    HasSubstr("\"rescan-on-resize\" is not supported"),
+                                    HasSubstr("\"ignore-volume-microversion\" is not supported")));
 }
 
 TEST(CloudConfigTest, MissingKeysAreNamed) {

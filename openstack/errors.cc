@@ -60,6 +60,19 @@ std::string MessageFromJson(const nlohmann::json& doc) {
   return title;
 }
 
+// Cinder's and Nova's schema errors echo the whole request object between " Value: " and
+// the reason ("Invalid input for field/attribute volume. Value: {...}. Additional properties
+// are not allowed (...)"). The echo says nothing the caller does not know and would push the
+// reason past the length bound, so it is dropped.
+std::string DropEchoedValue(std::string message) {
+  constexpr std::string_view kValue = " Value: {";
+  size_t start = message.find(kValue);
+  if (start == std::string::npos) return message;
+  size_t end = message.rfind("}. ");
+  if (end == std::string::npos || end < start) return message;
+  return message.erase(start, end + 2 - start);
+}
+
 }  // namespace
 
 std::string_view TransportFailureName(TransportFailure failure) {
@@ -115,7 +128,7 @@ std::string ServiceMessage(std::string_view body) {
     // json::Parse bounds the nesting of this hostile body as of every other; a body it
     // refuses is shown as (tidied, bounded) text like any other non-JSON body.
     absl::StatusOr<nlohmann::json> doc = json::Parse(trimmed, "error body");
-    if (doc.ok()) return Tidy(MessageFromJson(*doc));
+    if (doc.ok()) return Tidy(DropEchoedValue(MessageFromJson(*doc)));
   }
   if (trimmed.front() == '<') return {};  // an HTML error page says nothing useful
   return Tidy(trimmed);

@@ -53,6 +53,12 @@ TEST(ErrorsTest, ServiceMessagesOfEachService) {
           R"({"overLimit": {"code": 413, "message": "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes'.", "retryAfter": "0"}})"),
       "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota "
       "'volumes'.");
+  // A schema error without the echo of the request, so that the reason survives the bound.
+  EXPECT_EQ(
+      ServiceMessage(
+          R"j({"badRequest": {"code": 400, "message": "Invalid input for field/attribute volume. Value: {'size': 1, 'metadata': {'k': 'v. w'}, 'encryption_key_id': 'x'}. Additional properties are not allowed ('encryption_key_id' was unexpected)"}})j"),
+      "Invalid input for field/attribute volume. Additional properties are not allowed "
+      "('encryption_key_id' was unexpected)");
   // Nova
   EXPECT_EQ(ServiceMessage(
                 R"({"itemNotFound": {"code": 404, "message": "Instance x could not be found."}})"),

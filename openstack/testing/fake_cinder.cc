@@ -107,6 +107,12 @@ void FakeCinder::SetMaxMicroversion(std::string microversion) {
   max_microversion_ = std::move(microversion);
 }
 
+void FakeCinder::EnableByok(std::string microversion, KeyCloner clone) {
+  absl::MutexLock lock(&mu_);
+  byok_microversion_ = std::move(microversion);
+  clone_key_ = std::move(clone);
+}
+
 void FakeCinder::AddMessage(UserMessage message) {
   absl::MutexLock lock(&mu_);
   messages_.push_back(std::move(message));
@@ -167,6 +173,24 @@ int64_t FakeCinder::UsedGigabytes() const {
   return total;
 }
 
+absl::StatusOr<std::string> FakeCinder::ByokKey(const std::string& version,
+                                                const CreateVolumeRequest& r,
+                                                const std::string& what) const {
+  if (r.encryption_key_id.empty()) return std::string();
+  KeyCloner clone;
+  {
+    absl::MutexLock lock(&mu_);
+    if (byok_microversion_.empty() || !AtLeast(version, byok_microversion_)) {
+      // Stock Cinder's schema error, as the lab's Cinder words it.
+      return FakeHttpError("cinder", what, 400,
+                           "Invalid input for field/attribute volume. Additional properties "
+                           "are not allowed ('encryption_key_id' was unexpected)");
+    }
+    clone = clone_key_;
+  }
+  return clone(r.encryption_key_id);  // outside mu_: it calls into the test's Barbican
+}
+
 absl::StatusOr<Volume> FakeCinder::CreateVolume(const CallOptions& o,
                                                 const CreateVolumeRequest& r) {
   if (absl::Status s = calls_.Enter("CreateVolume"); !s.ok()) return s;
@@ -176,6 +200,8 @@ absl::StatusOr<Volume> FakeCinder::CreateVolume(const CallOptions& o,
   absl::StatusOr<nlohmann::json> body = cinder::CreateVolumeBody(r, *Microversion::Parse(*version));
   if (!body.ok()) return body.status();
   const std::string what = StrCat("create volume \"", r.name, "\"");
+  absl::StatusOr<std::string> cloned_key = ByokKey(*version, r, what);
+  if (!cloned_key.ok()) return cloned_key.status();
   absl::MutexLock lock(&mu_);
   if (r.size_gib <= 0 && r.snapshot_id.empty() && r.source_volid.empty()) {
     return FakeHttpError("cinder", what, 400, "Invalid input: size must be a positive integer");
@@ -220,7 +246,11 @@ absl::StatusOr<Volume> FakeCinder::CreateVolume(const CallOptions& o,
   if (type != nullptr && type->encryption.encrypted()) {
     v.encrypted = true;
     // Real Cinder stores a clone of a requested key, never the tenant's own secret id.
-    v.encryption_key_id = FakeUuid(kKeyPrefix, next_id_++);
+    v.encryption_key_id = cloned_key->empty() ? FakeUuid(kKeyPrefix, next_id_++) : *cloned_key;
+  } else if (!cloned_key->empty()) {
+    return FakeHttpError("cinder", what, 400,
+                         "Invalid input received: encryption_key_id requires an encrypted "
+                         "volume type.");
   }
   v.created_at = "2024-01-01T00:00:00.000000";
   volumes_[v.id] = v;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +33,12 @@ class FakeCinder : public CinderClient {
   void SetLimits(int64_t max_volumes, int64_t max_gigabytes, int64_t max_snapshots);
   void SetDefaultMicroversion(std::string microversion);
   void SetMaxMicroversion(std::string microversion);
+  // Turns the fake into a byok-for-cinder Cinder: from `microversion` on, encryption_key_id on
+  // create is accepted (encrypted types only) and the volume gets `clone(key_id)`, the ID of
+  // a copy the test stores. Until called, the fake is stock Cinder, whose create schema has
+  // no encryption_key_id from 3.53 on (a 400).
+  using KeyCloner = std::function<absl::StatusOr<std::string>(const std::string& key_id)>;
+  void EnableByok(std::string microversion, KeyCloner clone);
   void AddMessage(UserMessage message);
   // Inserts a volume as is (id generated when empty); returns its id.
   std::string InsertVolume(Volume volume);
@@ -93,6 +100,9 @@ class FakeCinder : public CinderClient {
   Volume* FindVolume(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Snapshot* FindSnapshot(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::string> Version(const CallOptions& o) const;
+  // "" without encryption_key_id; its clone when Cinder takes it; the 400 when it does not.
+  absl::StatusOr<std::string> ByokKey(const std::string& version, const CreateVolumeRequest& r,
+                                      const std::string& what) const;
   int64_t UsedGigabytes() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   CallLog calls_;
@@ -101,6 +111,8 @@ class FakeCinder : public CinderClient {
   std::string initial_status_ ABSL_GUARDED_BY(mu_) = "available";
   std::string default_microversion_ ABSL_GUARDED_BY(mu_) = "3.64";
   std::string max_microversion_ ABSL_GUARDED_BY(mu_) = "3.70";
+  std::string byok_microversion_ ABSL_GUARDED_BY(mu_);
+  KeyCloner clone_key_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Volume> volumes_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Snapshot> snapshots_ ABSL_GUARDED_BY(mu_);
   std::vector<TypeEntry> types_ ABSL_GUARDED_BY(mu_);

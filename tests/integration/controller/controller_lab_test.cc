@@ -3,8 +3,13 @@
 // checks Cinder and Barbican directly, counting what exists before and after.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include "cloud/openstack_cloud_access.h"
 #include "common/strings.h"
@@ -321,6 +326,47 @@ TEST_F(ControllerLab, CinderModeBindsTheTenantsKeyOrSaysWhyNot) {
     for (int i = 0; i < 30 && OurVolumes() > 0; ++i) absl::SleepFor(absl::Seconds(1));
     EXPECT_TRUE(demo_->clients.barbican->GetSecret(Opts(), key).ok());  // the original stays
   }
+  DeleteKey(demo_, key);
+}
+
+// A stock Cinder newer than the BYOK microversion number passes the version pre-flight and
+// rejects encryption_key_id in the body. The lab's Cinder is that Cinder below 3.71 (its
+// schema from 3.53 to 3.70 has no such field), so a plugin told the BYOK microversion is
+// 3.70 meets exactly that answer.
+TEST_F(ControllerLab, CinderModeOnACinderThatRejectsTheKeyIdSaysSoBeforeLeavingAnything) {
+  std::ifstream in(Env("LAB_CLOUD_CONF"));
+  std::string conf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(conf.empty());
+  const std::string path = StrCat(::testing::TempDir(), "/stock-cinder-", getpid(), ".conf");
+  {
+    std::ofstream out(path);
+    out << conf << "\n[BlockStorage]\ncinder-microversion-byok = 3.70\n";
+  }
+  ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+  auto plugin = PluginProcess::Start({"--mode=controller", "--cloud-config=" + path,
+                                      "--cluster=lab-test-stock", "--v=2"},
+                                     absl::Seconds(30));
+  std::remove(path.c_str());  // read at start; it holds the driver's password
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+
+  std::string key = StoreKey(demo_, 's');
+  auto request = Request(StrCat("lab-stock-", absl::ToUnixMicros(absl::Now())), key);
+  (*request.mutable_parameters())["encryption"] = "cinder";
+  (*request.mutable_parameters())["type"] = Env("LAB_ENCRYPTED_VOLUME_TYPE").empty()
+                                                 ? "luks" : Env("LAB_ENCRYPTED_VOLUME_TYPE");
+  ::csi::v1::CreateVolumeResponse created;
+  grpc::Status s = (*plugin)->client().Call(csi::Client::FindMethod("CreateVolume"), request,
+                                            &created, absl::Seconds(120));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_NE(s.error_message().find("rejected encryption_key_id"), std::string::npos)
+      << s.error_message();
+  EXPECT_NE(s.error_message().find("encryption=envelope"), std::string::npos);
+  openstack::ListRequest list;
+  list.metadata[controller::kMetaCluster] = "lab-test-stock";
+  auto left = demo_->clients.cinder->ListVolumes(Opts(), list);
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_TRUE(left->volumes.empty());
+  EXPECT_TRUE(demo_->clients.barbican->GetSecret(Opts(), key).ok());
   DeleteKey(demo_, key);
 }
 
