@@ -7,6 +7,7 @@
 #include "common/strings.h"
 #include "cloud/volume_handle.h"
 #include "controller/capacity.h"
+#include "controller/lookups.h"
 #include "controller/controller_service.h"
 #include "controller/parameters.h"
 #include "controller/volume_capabilities.h"
@@ -117,13 +118,6 @@ std::string ZoneFrom(const VolumeSpec& spec, const ::csi::v1::CreateVolumeReques
     }
   }
   return "";
-}
-
-// Why a volume in status error failed, from Cinder's user messages, for the caller.
-std::string FaultOf(openstack::CinderClient& cinder, const std::string& id) {
-  auto messages = cinder.ListMessages(Call(absl::Now() + absl::Seconds(10)), id);
-  if (!messages.ok() || messages->empty()) return "no reason recorded by Cinder";
-  return messages->back().user_message;
 }
 
 // Deletes a volume this call created and cannot hand out, on a fresh deadline: the caller's

@@ -9,6 +9,28 @@
 
 namespace byok::controller {
 
+namespace {
+
+// Cinder leaves a volume whose extend failed in error_extending, which only an administrator
+// can reset (Cinder keeps the old size).
+constexpr std::string_view kAfterFailedExtend =
+    "; an administrator resets it with `openstack volume set --state available` (or in-use "
+    "when attached) before a new attempt";
+
+// The backend refused the extend. Many (Cinder's NFS driver among them) cannot extend an
+// attached volume: the user can detach (stop the pod) and expand again.
+absl::Status ExtendFailed(openstack::CinderClient& cinder, const openstack::Volume& volume) {
+  const bool attached = volume.status == "in-use";
+  return absl::FailedPreconditionError(StrCat(
+      "Cinder's backend failed to extend volume ", volume.id,
+      attached ? " while it is attached" : "", " (", FaultOf(cinder, volume.id), ")",
+      attached ? "; if the backend cannot extend attached volumes, expand it while no pod uses it"
+               : "",
+      kAfterFailedExtend));
+}
+
+}  // namespace
+
 absl::Status ControllerService::DoExpand(absl::Time deadline,
                                          const ::csi::v1::ControllerExpandVolumeRequest& request,
                                          ::csi::v1::ControllerExpandVolumeResponse* response) {
@@ -34,7 +56,8 @@ absl::Status ControllerService::DoExpand(absl::Time deadline,
   if (volume->size_gib < *size_gib) {
     if (volume->status != "available" && volume->status != "in-use") {
       return absl::FailedPreconditionError(
-          StrCat("volume ", volume->id, " is ", volume->status, " and cannot be extended"));
+          StrCat("volume ", volume->id, " is ", volume->status, " and cannot be extended",
+                 volume->status == "error_extending" ? kAfterFailedExtend : ""));
     }
     openstack::CallOptions extend = call;
     if (volume->status == "in-use") extend.microversion = openstack::kCinderExtendInUse;
@@ -52,6 +75,9 @@ absl::Status ControllerService::DoExpand(absl::Time deadline,
                               [want](const openstack::Volume& v) { return v.size_gib >= want; });
     if (absl::IsDeadlineExceeded(done.status())) {
       return absl::AbortedError(StrCat("volume ", volume->id, " is still extending; retry"));
+    }
+    if (absl::IsInternal(done.status())) {
+      return ExtendFailed(*clients->cinder, *volume);
     }
     if (!done.ok()) return done.status();
     volume = *std::move(done);

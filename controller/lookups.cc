@@ -22,4 +22,12 @@ absl::Status ListPageError(const absl::Status& status, const std::string& starti
   return status;
 }
 
+std::string FaultOf(openstack::CinderClient& cinder, const std::string& id) {
+  openstack::CallOptions call;
+  call.deadline = absl::Now() + absl::Seconds(10);
+  auto messages = cinder.ListMessages(call, id);
+  if (!messages.ok() || messages->empty()) return "no reason recorded by Cinder";
+  return messages->back().user_message;
+}
+
 }  // namespace byok::controller

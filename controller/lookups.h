@@ -17,4 +17,8 @@ absl::StatusOr<openstack::Volume> GetNamedVolume(openstack::CinderClient& cinder
 // ABORTED per the spec, so the caller restarts the listing; other errors pass through.
 absl::Status ListPageError(const absl::Status& status, const std::string& starting_token);
 
+// Why a volume in an error status got there, from Cinder's user messages (on a fresh short
+// deadline: the caller's may be spent), for the caller's message.
+std::string FaultOf(openstack::CinderClient& cinder, const std::string& id);
+
 }  // namespace byok::controller
