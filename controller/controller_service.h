@@ -6,6 +6,7 @@
 #include "cloud/cloud_access.h"
 #include "cloud/volume_handle.h"
 #include "csi/csi.grpc.pb.h"
+#include "csi/topology.h"
 #include "csi/inflight.h"
 #include "envelope/descriptor.h"
 
@@ -22,7 +23,7 @@ struct ControllerOptions {
 };
 
 // Topology key of the availability zone, shared with the node's NodeGetInfo.
-inline constexpr char kTopologyZoneKey[] = "topology.cinder.csi.openstack.org/zone";
+using ::byok::csi::kTopologyZoneKey;
 // Metadata keys (besides the encryption descriptor of envelope/descriptor.h).
 inline constexpr char kMetaCluster[] = "cinder.csi.openstack.org/cluster";
 inline constexpr const char* kMetaCreatedFor = envelope::kMetaCsiName;

@@ -10,6 +10,7 @@
 #include "cloud/cloud_access.h"
 #include "csi/csi.grpc.pb.h"
 #include "csi/inflight.h"
+#include "csi/topology.h"
 #include "node/instance_metadata.h"
 #include "node/node_deps.h"
 #include "node/unlock_limiter.h"
@@ -17,7 +18,7 @@
 
 namespace byok::node {
 
-inline constexpr char kTopologyZoneKey[] = "topology.cinder.csi.openstack.org/zone";
+using ::byok::csi::kTopologyZoneKey;
 inline constexpr int kDefaultMaxVolumesPerNode = 256;
 
 struct NodeOptions {
