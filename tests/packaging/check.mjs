@@ -7,6 +7,8 @@
 //   node check.mjs agree HELM.yaml DEPLOY.yaml  chart rendering vs kustomize rendering of deploy/base
 //   node check.mjs agree-static CHART_DIR DEPLOY.yaml  the part of `agree` that needs no helm
 //   node check.mjs tenant DEPLOY.yaml TENANT.yaml  the tenant example fits the StorageClasses
+//   node check.mjs cinder-type DEFAULTS.yaml RC ERR RENDER.yaml TYPE  the cinder-mode class
+//                                             needs a volume type (see checkCinderType)
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { createRequire } from "node:module";
@@ -309,6 +311,36 @@ function checkChartDefects(defaults, withSnap, cluster, base) {
   else fail(n, `without the API: ${classes(defaults)}, with it: ${classes(withSnap)}`);
 }
 
+// The cinder-mode class is useless without an encrypted volume type, so the chart makes the
+// type mandatory: `defaults` (helm, default values) has no such class; with the class enabled
+// and no type, helm exited `rc` with stderr `errFile`; with --set ...type=TYPE, `typed`.
+function checkCinderType(defaults, rc, errFile, typed, type) {
+  if (!fs.existsSync(defaults)) return fail("chart: cinder-mode class", `${defaults} was not rendered`);
+  const cinder = loadAll(defaults).filter((o) => o.kind === "StorageClass" && o.parameters?.encryption === "cinder");
+  const n0 = "chart: no cinder-mode StorageClass by default (it needs a volume type)";
+  if (cinder.length) fail(n0, `rendered ${cinder.map(objKey)}`);
+  else pass(n0);
+
+  const err = fs.readFileSync(errFile, "utf8");
+  const n1 = "chart: cinder-mode class without a type is refused, naming storageClasses.cinder.type";
+  if (rc === "0") fail(n1, "helm template succeeded");
+  else if (!err.includes("storageClasses.cinder.type is required") || !err.includes("encrypted volume type")) {
+    fail(n1, `exit ${rc}, but not our message: ${err.trim().split("\n")[0]}`);
+  } else pass(n1);
+
+  const n2 = `chart: cinder-mode class with a type renders parameters.type=${type}`;
+  let sc;
+  try {
+    sc = loadAll(typed).find((o) => o.kind === "StorageClass" && o.metadata?.name === "byok-cinder");
+  } catch (e) {
+    return fail(n2, e.message);
+  }
+  if (!sc) fail(n2, `no StorageClass byok-cinder: ${fs.readFileSync(typed, "utf8").trim().split("\n")[0]}`);
+  else if (sc.parameters?.encryption !== "cinder" || sc.parameters?.type !== type) {
+    fail(n2, `parameters ${JSON.stringify(sc.parameters)}`);
+  } else pass(n2);
+}
+
 // The sidecar image tags the chart pins exist: a sidecar's release tag is its Go module
 // version, so the module proxy's version list is the list of image tags that exist.
 function checkSidecarVersions(chartDir) {
@@ -355,6 +387,7 @@ try {
   else if (cmd === "agree-static") checkAgreeStatic(args[0], args[1]);
   else if (cmd === "chart-defects") checkChartDefects(args[0], args[1], args[2], args[3]);
   else if (cmd === "sidecar-versions") checkSidecarVersions(args[0]);
+  else if (cmd === "cinder-type") checkCinderType(args[0], args[1], args[2], args[3], args[4]);
   else {
     console.error("usage: node check.mjs k8s|values|agree|agree-static ...");
     process.exit(2);

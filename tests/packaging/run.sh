@@ -8,6 +8,7 @@
 #                             from the Kubernetes OpenAPI spec, run by ajv)
 #   values.yaml (+ ci/*)   -> values.schema.json with ajv (strict mode)
 #   helm lint --strict and helm template (defaults and ci/*) -> the same schema check
+#   the cinder-mode StorageClass: off by default, refused without a volume type
 #   chart (helm template) vs deploy/base (kustomize): driver name, socket paths, sidecar
 #                             args, RBAC, and every object identical
 #
@@ -108,6 +109,12 @@ else
   else
     ok "helm enforces values.schema.json (misspelt key and bad enum refused)"
   fi
+  # The cinder-mode class: refused without a volume type, rendered with one.
+  "$HELM" template x "$CHART" --set storageClasses.cinder.enabled=true >/dev/null 2>"$OUT/cinder-notype.err"
+  rc=$?
+  "$HELM" template x "$CHART" --set storageClasses.cinder.enabled=true \
+    --set storageClasses.cinder.type=encrypted-luks >"$OUT/cinder-typed.yaml" 2>&1
+  check cinder-type "$OUT/helm-defaults.yaml" "$rc" "$OUT/cinder-notype.err" "$OUT/cinder-typed.yaml" encrypted-luks
 fi
 
 # --- chart and deploy/ agree ----------------------------------------------------------------
