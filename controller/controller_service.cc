@@ -3,6 +3,7 @@
 #include "controller/controller_service.h"
 
 #include "common/strings.h"
+#include "csi/deadline.h"
 #include "csi/grpc_status.h"
 
 namespace byok::controller {
@@ -10,24 +11,14 @@ namespace byok::controller {
 using ::csi::v1::ControllerServiceCapability;
 
 absl::Time ControllerService::DeadlineOf(const grpc::ServerContext* context) const {
-  auto deadline = context->deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) {
-    return absl::Now() + options_.default_timeout;
-  }
-  absl::Time d = absl::FromChrono(deadline);
-  // Finish a little before the caller gives up, so it gets our answer (ABORTED "still being
-  // created", which API was slow) rather than its own bare DEADLINE_EXCEEDED.
-  const absl::Duration left = d - absl::Now();
-  d -= std::min(absl::Seconds(1), left / 10);
-  // Never hand OpenStack an infinite or absurd wait because a client set a huge deadline.
-  return std::min(d, absl::Now() + absl::Hours(1));
+  return csi::RpcDeadline(context, options_.default_timeout);
 }
 
 absl::StatusOr<ControllerService::Session> ControllerService::Begin(
     const std::string& key, std::string_view activity,
     const cloud::RequestSecret& secret, absl::Time deadline) {
   auto guard = inflight_.TryAcquire(key);
-  if (!guard) return absl::AbortedError(StrCat(activity, " is in progress"));
+  if (!guard) return csi::AlreadyInProgress(activity);
   auto clients = cloud_->ForSecret(secret, deadline);
   if (!clients.ok()) return clients.status();
   openstack::CallOptions call;
@@ -39,7 +30,7 @@ absl::StatusOr<ControllerService::Session> ControllerService::BeginOn(
     const std::string& key, const cloud::Handle& handle, const std::string& what,
     const cloud::RequestSecret& secret, absl::Time deadline, std::string_view secret_hint) {
   auto guard = inflight_.TryAcquire(key);
-  if (!guard) return absl::AbortedError(StrCat("an operation on ", what, " is in progress"));
+  if (!guard) return csi::AlreadyInProgress(StrCat("an operation on ", what));
   auto clients = cloud::OwnerClients(*cloud_, handle, secret, deadline, what, secret_hint);
   if (!clients.ok()) return clients.status();
   openstack::CallOptions call;

@@ -1,6 +1,12 @@
 #include "csi/inflight.h"
 
+#include "common/strings.h"
+
 namespace byok::csi {
+
+absl::Status AlreadyInProgress(std::string_view activity) {
+  return absl::AbortedError(StrCat(activity, " is already in progress; retry"));
+}
 
 InflightGuard::InflightGuard(InflightTracker* tracker, std::string key)
     : tracker_(tracker), key_(std::move(key)) {}

@@ -5,11 +5,16 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 
 namespace byok::csi {
 
 class InflightTracker;
+
+// The answer when TryAcquire finds `activity` (e.g. "an operation on volume X") running:
+// ABORTED, which the CSI spec reserves for this and on which sidecars and kubelet retry.
+absl::Status AlreadyInProgress(std::string_view activity);
 
 // Marks one operation on one key (a volume ID, a volume name, volume+node) as running
 // until destroyed.

@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "csi/deadline.h"
 #include "csi/grpc_status.h"
 #include "node/expander.h"
 #include "node/publisher.h"
@@ -15,8 +16,7 @@ namespace {
 using ::csi::v1::NodeServiceCapability;
 
 grpc::Status Busy(const std::string& volume_id) {
-  return grpc::Status(grpc::StatusCode::ABORTED,
-                      StrCat("an operation on volume ", volume_id, " is already in progress"));
+  return csi::ToGrpcStatus(csi::AlreadyInProgress(StrCat("an operation on volume ", volume_id)));
 }
 
 }  // namespace
@@ -29,14 +29,7 @@ NodeOptions NodeOptionsFromConfig(const openstack::CloudConfig& config, std::str
 }
 
 absl::Time NodeService::Deadline(const grpc::ServerContext* context) const {
-  absl::Time fallback = absl::Now() + options_.default_call_timeout;
-  if (context == nullptr) return fallback;
-  absl::Time deadline = absl::FromChrono(context->deadline());
-  // gRPC reports "no deadline" as a time far in the future.
-  if (deadline > absl::Now() + absl::Hours(24 * 365)) return fallback;
-  // Finish a little before kubelet gives up, so it logs our error rather than its own
-  // bare DEADLINE_EXCEEDED.
-  return deadline - std::min(absl::Seconds(1), (deadline - absl::Now()) / 10);
+  return csi::RpcDeadline(context, options_.default_call_timeout);
 }
 
 grpc::Status NodeService::NodeStageVolume(grpc::ServerContext* context,
