@@ -1,6 +1,7 @@
 #include "controller/volume_capabilities.h"
 
 #include "common/strings.h"
+#include "csi/access_modes.h"
 
 namespace byok::controller {
 
@@ -20,18 +21,13 @@ absl::Status CheckCapability(const VolumeCapability& capability) {
   if (!capability.has_access_mode()) {
     return absl::InvalidArgumentError("volume capability needs an access_mode");
   }
-  switch (capability.access_mode().mode()) {
-    case VolumeCapability::AccessMode::SINGLE_NODE_WRITER:
-    case VolumeCapability::AccessMode::SINGLE_NODE_READER_ONLY:
-    case VolumeCapability::AccessMode::SINGLE_NODE_SINGLE_WRITER:
-    case VolumeCapability::AccessMode::SINGLE_NODE_MULTI_WRITER:
-      return absl::OkStatus();
-    default:
-      return absl::InvalidArgumentError(StrCat(
-          "access mode ", VolumeCapability::AccessMode::Mode_Name(capability.access_mode().mode()),
-          " is not supported: a Cinder volume is attached to one node at a time "
-          "(use ReadWriteOnce or ReadWriteOncePod)"));
+  if (!csi::IsServedAccessMode(capability.access_mode().mode())) {
+    return absl::InvalidArgumentError(StrCat(
+        "access mode ", VolumeCapability::AccessMode::Mode_Name(capability.access_mode().mode()),
+        " is not supported: a Cinder volume is attached to one node at a time "
+        "(use ReadWriteOnce or ReadWriteOncePod)"));
   }
+  return absl::OkStatus();
 }
 
 absl::Status CheckCapabilities(

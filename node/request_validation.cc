@@ -2,6 +2,7 @@
 
 #include "common/strings.h"
 #include "cloud/volume_handle.h"
+#include "csi/access_modes.h"
 #include "csi/csi.pb.h"
 #include "node/fs_tools.h"
 
@@ -73,23 +74,16 @@ absl::StatusOr<VolumeAccess> ValidateCapability(const VolumeCapability& capabili
   VolumeAccess access;
   if (!capability.has_access_mode()) return Missing(StrCat(field, ".access_mode"));
   using Mode = VolumeCapability::AccessMode;
-  switch (capability.access_mode().mode()) {
-    case Mode::SINGLE_NODE_WRITER:
-    case Mode::SINGLE_NODE_SINGLE_WRITER:
-    case Mode::SINGLE_NODE_MULTI_WRITER:
-      break;
-    case Mode::SINGLE_NODE_READER_ONLY:
-    case Mode::MULTI_NODE_READER_ONLY:
-      access.readonly = true;
-      break;
-    case Mode::UNKNOWN:
-      return absl::InvalidArgumentError(StrCat(field, ".access_mode.mode is UNKNOWN"));
-    default:
-      return absl::Status(
-          unsupported,
-          StrCat(field, ".access_mode.mode ", Mode::Mode_Name(capability.access_mode().mode()),
-                 " is not supported: a Cinder volume is attached to one node at a time"));
+  const Mode::Mode mode = capability.access_mode().mode();
+  if (mode == Mode::UNKNOWN) {
+    return absl::InvalidArgumentError(StrCat(field, ".access_mode.mode is UNKNOWN"));
   }
+  if (!csi::IsServedAccessMode(mode)) {
+    return absl::Status(unsupported,
+                        StrCat(field, ".access_mode.mode ", Mode::Mode_Name(mode),
+                               " is not supported: a Cinder volume is attached to one node at a time"));
+  }
+  access.readonly = mode == Mode::SINGLE_NODE_READER_ONLY;
   if (capability.has_block()) {
     access.block = true;
   } else if (capability.has_mount()) {

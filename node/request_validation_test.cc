@@ -97,7 +97,9 @@ TEST(ValidateCapabilityTest, AccessModes) {
   using Mode = VolumeCapability::AccessMode;
   EXPECT_FALSE(ValidateCapability(MountCap(Mode::SINGLE_NODE_WRITER), "c", kFp)->readonly);
   EXPECT_TRUE(ValidateCapability(MountCap(Mode::SINGLE_NODE_READER_ONLY), "c", kFp)->readonly);
-  EXPECT_TRUE(ValidateCapability(MountCap(Mode::MULTI_NODE_READER_ONLY), "c", kFp)->readonly);
+  // Refused as by the controller: a volume it would not create or publish is not staged.
+  EXPECT_EQ(ValidateCapability(MountCap(Mode::MULTI_NODE_READER_ONLY), "c", kFp).status().code(),
+            kFp);
   EXPECT_TRUE(ValidateCapability(MountCap(Mode::SINGLE_NODE_MULTI_WRITER), "c", kFp).ok());
   auto multi = ValidateCapability(MountCap(Mode::MULTI_NODE_MULTI_WRITER), "c", kFp);
   EXPECT_EQ(multi.status().code(), kFp);
