@@ -230,7 +230,11 @@ function checkTenant(baseFile, tenantFile) {
     const sc = classes.get(pvc.spec.storageClassName);
     if (!sc) { problems.push(`${objKey(pvc)}: no StorageClass ${pvc.spec.storageClassName}`); continue; }
     if (sc.parameters.encryption === "none") continue;
-    for (const op of ["provisioner", "controller-publish", "node-stage", "node-expand", "controller-expand"]) {
+    // NodeExpandVolume makes no OpenStack call: no class hands the tenant's Secret to it.
+    if (sc.parameters["csi.storage.k8s.io/node-expand-secret-name"]) {
+      problems.push(`${sc.metadata.name}: passes a node-expand Secret, which the node never uses`);
+    }
+    for (const op of ["provisioner", "controller-publish", "node-stage", "controller-expand"]) {
       // controller-publish only where the class opts in (tenantCredentials).
       if (op === "controller-publish" && !sc.parameters[`csi.storage.k8s.io/${op}-secret-name`]) continue;
       const tpl = sc.parameters[`csi.storage.k8s.io/${op}-secret-name`] || "";

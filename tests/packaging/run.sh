@@ -78,6 +78,9 @@ done
 # --- values schema (needs no helm) ----------------------------------------------------------
 check values "$CHART"
 
+# --- the docs name only cloud.conf keys and driver flags the code has (doc-claims.mjs) ------
+count < <(node "$PKG_DIR/doc-claims.mjs")
+
 # --- helm -----------------------------------------------------------------------------------
 ci_values=("$CHART"/ci/*.yaml)
 if [[ -z $HELM ]]; then
