@@ -3,6 +3,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "cloud/volume_handle.h"
@@ -108,16 +109,34 @@ absl::StatusOr<Source> LoadSource(const cloud::Clients& clients,
   return source;
 }
 
-std::string ZoneFrom(const VolumeSpec& spec, const ::csi::v1::CreateVolumeRequest& request) {
-  if (!spec.availability.empty()) return spec.availability;
+// The zone to create the volume in: the StorageClass's `availability` when set, which must
+// then be one of the requisite zones (the scheduler's node may only reach those); else the
+// first preferred zone (the selected node's, with WaitForFirstConsumer), else the first
+// requisite one; "" lets Cinder choose.
+absl::StatusOr<std::string> ZoneFor(const VolumeSpec& spec,
+                                    const ::csi::v1::CreateVolumeRequest& request) {
   const auto& req = request.accessibility_requirements();
-  for (const auto* list : {&req.preferred(), &req.requisite()}) {
-    for (const auto& topology : *list) {
-      auto it = topology.segments().find(kTopologyZoneKey);
-      if (it != topology.segments().end()) return it->second;
-    }
+  std::vector<std::string> requisite;
+  for (const auto& topology : req.requisite()) {
+    auto it = topology.segments().find(kTopologyZoneKey);
+    if (it != topology.segments().end()) requisite.push_back(it->second);
   }
-  return "";
+  if (!spec.availability.empty()) {
+    if (!requisite.empty() &&
+        std::find(requisite.begin(), requisite.end(), spec.availability) == requisite.end()) {
+      return absl::InvalidArgumentError(StrCat(
+          "StorageClass parameter ", kParamAvailability, "=", spec.availability,
+          " is not among the zones the volume must be reachable from (", kTopologyZoneKey, ": ",
+          absl::StrJoin(requisite, ", "), "); drop the parameter or the class's "
+          "allowedTopologies that exclude it"));
+    }
+    return spec.availability;
+  }
+  for (const auto& topology : req.preferred()) {
+    auto it = topology.segments().find(kTopologyZoneKey);
+    if (it != topology.segments().end()) return it->second;
+  }
+  return requisite.empty() ? std::string() : requisite.front();
 }
 
 // Deletes a volume this call created and cannot hand out, on a fresh deadline: the caller's
@@ -261,6 +280,8 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   auto spec = ParseVolumeSpec({request.parameters().begin(), request.parameters().end()},
                               secret->key_id);
   if (!spec.ok()) return spec.status();
+  auto zone = ZoneFor(*spec, request);
+  if (!zone.ok()) return zone.status();
 
   auto session = Begin(StrCat("create/", request.name()),
                        StrCat("a CreateVolume for ", request.name()), *secret, deadline);
@@ -394,7 +415,7 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   create.description = "Created by byok.cinder.csi.openstack.org";
   create.size_gib = *size_gib;
   create.volume_type = spec->volume_type;
-  create.availability_zone = ZoneFrom(*spec, request);
+  create.availability_zone = *zone;
   create.metadata = envelope::ToMetadata(descriptor);
   create.metadata[kMetaCluster] = options_.cluster_id;
   create.metadata[kMetaCreatedFor] = request.name();

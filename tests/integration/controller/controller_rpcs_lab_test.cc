@@ -207,6 +207,58 @@ TEST_F(ControllerRpcsLab, CloneRewrapsTheSourcesKeyAndRefusesAnotherMode) {
   DeleteKey(demo_, key);
 }
 
+// Two real zones (the lab's second NFS backend serves LAB_SECOND_ZONE): the preferred zone
+// is where Cinder puts the volume, a class's `availability` outside the requisite zones is
+// refused before anything exists, and a volume made without requirements lands in the zone
+// the Nova server (the node, whose NodeGetInfo reports its AZ) is in.
+TEST_F(ControllerRpcsLab, ZonesFollowTheTopologyOnTwoRealZones) {
+  const std::string second = Env("LAB_SECOND_ZONE");
+  if (second.empty()) GTEST_SKIP() << "the lab has one availability zone";
+  const std::string stem = StrCat("lab-zone-", absl::ToUnixMicros(absl::Now()));
+  auto zone_of = [](const ::csi::v1::CreateVolumeResponse& r) {
+    return r.volume().accessible_topology_size() == 1
+               ? r.volume().accessible_topology(0).segments().at(controller::kTopologyZoneKey)
+               : std::string("<none>");
+  };
+  auto add = [](google::protobuf::RepeatedPtrField<::csi::v1::Topology>* list,
+                const std::string& zone) {
+    (*list->Add()->mutable_segments())[controller::kTopologyZoneKey] = zone;
+  };
+
+  auto preferred = Request(stem + "-pref", "");
+  add(preferred.mutable_accessibility_requirements()->mutable_requisite(), "nova");
+  add(preferred.mutable_accessibility_requirements()->mutable_requisite(), second);
+  add(preferred.mutable_accessibility_requirements()->mutable_preferred(), second);
+  ::csi::v1::CreateVolumeResponse in_second;
+  grpc::Status s = Call("CreateVolume", preferred, &in_second);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(zone_of(in_second), second);
+  const std::string second_id = in_second.volume().volume_id();
+  auto volume = demo_->clients.cinder->GetVolume(Opts(), second_id.substr(0, second_id.find('@')));
+  ASSERT_TRUE(volume.ok());
+  EXPECT_EQ(volume->availability_zone, second);
+
+  auto outside = Request(stem + "-outside", "");
+  (*outside.mutable_parameters())["availability"] = second;
+  add(outside.mutable_accessibility_requirements()->mutable_requisite(), "nova");
+  ::csi::v1::CreateVolumeResponse refused;
+  s = Call("CreateVolume", outside, &refused);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("availability=" + second), std::string::npos);
+  EXPECT_TRUE(lab::VolumesOfCluster(*demo_->clients.cinder, "lab-test", stem + "-outside").empty());
+
+  if (Env("LAB_NOVA") == "1") {
+    auto server = demo_->clients.nova->GetServer(Opts(), Env("LAB_NOVA_SERVER_ID"));
+    ASSERT_TRUE(server.ok()) << server.status();
+    ::csi::v1::CreateVolumeResponse plain;
+    ASSERT_TRUE(Call("CreateVolume", Request(stem + "-plain", ""), &plain).ok());
+    EXPECT_EQ(zone_of(plain), server->availability_zone);
+    DeleteVolume(plain.volume().volume_id());
+  }
+  DeleteVolume(second_id);
+  WaitUntilNoVolumesOfOurs();
+}
+
 // Cinder extends an attached volume from microversion 3.42 on, when its backend can: the
 // lab's NFS backend cannot (Cinder's NFS driver refuses while attached), which the driver
 // must say in words a user can act on; detached, the same expand then succeeds.
