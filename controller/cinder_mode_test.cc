@@ -3,16 +3,14 @@
 // past the BYOK microversion number for other reasons.
 #include <gtest/gtest.h>
 
-#include "cloud/testing/fake_cloud_access.h"
-#include "controller/controller_service.h"
+#include "controller/testing/controller_fixture.h"
 
 namespace byok::controller {
 namespace {
 
-class CinderModeTest : public ::testing::Test {
+class CinderModeTest : public testing::ControllerFixture {
  protected:
-  CinderModeTest() : cloud_("tenant"), service_(&cloud_, ControllerOptions{}) {
-    key_id_ = cloud_.barbican->AddSecret(SecureBytes::FromView(std::string(32, 'K')));
+  CinderModeTest() {
     cloud_.cinder->SetMaxMicroversion("3.75");
     cloud_.cinder->AddVolumeType({.id = "type-luks", .name = "luks"},
                                  {.provider = "luks", .cipher = "aes-xts-plain64",
@@ -32,22 +30,11 @@ class CinderModeTest : public ::testing::Test {
   }
 
   grpc::Status Create(const std::string& name, ::csi::v1::CreateVolumeResponse* out) {
-    ::csi::v1::CreateVolumeRequest r;
-    r.set_name(name);
-    auto* cap = r.add_volume_capabilities();
-    cap->mutable_mount()->set_fs_type("ext4");
-    cap->mutable_access_mode()->set_mode(
-        ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
-    (*r.mutable_secrets())["keyID"] = key_id_;
+    auto r = Request(name);
     (*r.mutable_parameters())["encryption"] = "cinder";
     (*r.mutable_parameters())["type"] = "luks";
-    grpc::ServerContext context;
-    return service_.CreateVolume(&context, &r, out);
+    return ControllerFixture::Create(r, out);
   }
-
-  cloud::testing::FakeCloudAccess cloud_;
-  ControllerService service_;
-  std::string key_id_;
 };
 
 TEST_F(CinderModeTest, AFaithfulCloneBindsTheVolumeToTheTenantsBytes) {

@@ -6,6 +6,7 @@
 #include "cloud/testing/fake_cloud_access.h"
 #include "controller/capacity.h"
 #include "controller/controller_service.h"
+#include "controller/testing/controller_fixture.h"
 
 namespace byok::controller {
 namespace {
@@ -35,12 +36,7 @@ class TenantBoundaryTest : public ::testing::Test {
     return s;
   }
   std::string CreateAs(const std::string& tenant, const std::string& name) {
-    ::csi::v1::CreateVolumeRequest r;
-    r.set_name(name);
-    auto* cap = r.add_volume_capabilities();
-    cap->mutable_mount()->set_fs_type("ext4");
-    cap->mutable_access_mode()->set_mode(
-        ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+    ::csi::v1::CreateVolumeRequest r = testing::MountedVolumeRequest(name, "");
     *r.mutable_secrets() = Secret(tenant);
     ::csi::v1::CreateVolumeResponse out;
     grpc::ServerContext context;

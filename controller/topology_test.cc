@@ -2,45 +2,21 @@
 // preferred zone, else the first requisite one; accessible_topology says where it landed.
 #include <gtest/gtest.h>
 
-#include "cloud/testing/fake_cloud_access.h"
-#include "controller/controller_service.h"
+#include "controller/testing/controller_fixture.h"
 
 namespace byok::controller {
 namespace {
 
-class TopologyTest : public ::testing::Test {
+class TopologyTest : public testing::ControllerFixture {
  protected:
-  TopologyTest() : cloud_("tenant"), service_(&cloud_, ControllerOptions{}) {
-    key_id_ = cloud_.barbican->AddSecret(SecureBytes::FromView(std::string(32, 'K')));
-  }
-
-  ::csi::v1::CreateVolumeRequest Request(const std::string& name) {
-    ::csi::v1::CreateVolumeRequest r;
-    r.set_name(name);
-    auto* cap = r.add_volume_capabilities();
-    cap->mutable_mount()->set_fs_type("ext4");
-    cap->mutable_access_mode()->set_mode(
-        ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
-    (*r.mutable_secrets())["keyID"] = key_id_;
-    return r;
-  }
   static void AddZone(google::protobuf::RepeatedPtrField<::csi::v1::Topology>* list,
                       const std::string& zone) {
     (*list->Add()->mutable_segments())[kTopologyZoneKey] = zone;
-  }
-  grpc::Status Create(const ::csi::v1::CreateVolumeRequest& r,
-                      ::csi::v1::CreateVolumeResponse* out) {
-    grpc::ServerContext context;
-    return service_.CreateVolume(&context, &r, out);
   }
   static std::string ZoneOf(const ::csi::v1::CreateVolumeResponse& created) {
     if (created.volume().accessible_topology_size() != 1) return "<none>";
     return created.volume().accessible_topology(0).segments().at(kTopologyZoneKey);
   }
-
-  cloud::testing::FakeCloudAccess cloud_;
-  ControllerService service_;
-  std::string key_id_;
 };
 
 TEST_F(TopologyTest, PreferredZoneWinsWithinTheRequisiteOnes) {

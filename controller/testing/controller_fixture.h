@@ -1,0 +1,46 @@
+#pragma once
+
+// What the controller's unit tests share: a ControllerService over the in-memory cloud, with
+// a tenant's AES-256 key in the fake Barbican, and the request most tests start from.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "cloud/testing/fake_cloud_access.h"
+#include "controller/controller_service.h"
+
+namespace byok::controller::testing {
+
+// CreateVolume of a mounted ext4, SINGLE_NODE_WRITER volume whose Secret names `key_id`.
+inline ::csi::v1::CreateVolumeRequest MountedVolumeRequest(const std::string& name,
+                                                           const std::string& key_id) {
+  ::csi::v1::CreateVolumeRequest r;
+  r.set_name(name);
+  auto* cap = r.add_volume_capabilities();
+  cap->mutable_mount()->set_fs_type("ext4");
+  cap->mutable_access_mode()->set_mode(
+      ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+  if (!key_id.empty()) (*r.mutable_secrets())["keyID"] = key_id;
+  return r;
+}
+
+class ControllerFixture : public ::testing::Test {
+ protected:
+  ControllerFixture() : cloud_("tenant"), service_(&cloud_, ControllerOptions{}) {
+    key_id_ = cloud_.barbican->AddSecret(SecureBytes::FromView(std::string(32, 'K')));
+  }
+  ::csi::v1::CreateVolumeRequest Request(const std::string& name) const {
+    return MountedVolumeRequest(name, key_id_);
+  }
+  grpc::Status Create(const ::csi::v1::CreateVolumeRequest& r,
+                      ::csi::v1::CreateVolumeResponse* out) {
+    grpc::ServerContext context;
+    return service_.CreateVolume(&context, &r, out);
+  }
+
+  cloud::testing::FakeCloudAccess cloud_;
+  ControllerService service_;
+  std::string key_id_;
+};
+
+}  // namespace byok::controller::testing
