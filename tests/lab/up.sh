@@ -349,9 +349,12 @@ EOF
 # ---- Cinder
 NFS_SHARE="$IP:$STATE_DIR/nfs-export"
 NFS_MNT="$STATE_DIR/cinder/mnt/$(printf %s "$NFS_SHARE" | md5sum | cut -d' ' -f1)"
+# With NFS a second backend on the same share serves a second availability zone, so that
+# the driver's zone choice (topology) is tested against two real zones.
+SECOND_ZONE=nova-b
 case $BACKEND in
-  nfs)  BACKEND_NAME=nfs-1 ;;
-  fake) BACKEND_NAME=fake-1 ;;
+  nfs)  BACKEND_NAME=nfs-1 BACKENDS=nfs-1,nfs-2 ;;
+  fake) BACKEND_NAME=fake-1 BACKENDS=fake-1 ;;
   *) die "LAB_CINDER_BACKEND must be nfs or fake" ;;
 esac
 echo "$NFS_SHARE" > "$ETC/cinder/nfs_shares"
@@ -391,7 +394,7 @@ transport_url = $TRANSPORT
 auth_strategy = keystone
 api_paste_config = /etc/cinder/api-paste.ini
 rootwrap_config = $ETC/cinder/rootwrap.conf
-enabled_backends = $BACKEND_NAME
+enabled_backends = $BACKENDS
 osapi_volume_listen = $IP
 osapi_volume_listen_port = $CINDER_PORT
 glance_api_servers = http://$IP:9292
@@ -427,10 +430,11 @@ service_token_roles = service
 service_token_roles_required = true
 EOF
   fi
-  if [ "$BACKEND" = nfs ]; then cat <<EOF
-[$BACKEND_NAME]
+  if [ "$BACKEND" = nfs ]; then for name in ${BACKENDS//,/ }; do cat <<EOF
+[$name]
 volume_driver = cinder.volume.drivers.nfs.NfsDriver
-volume_backend_name = $BACKEND_NAME
+volume_backend_name = $name
+$([ "$name" = nfs-2 ] && echo "backend_availability_zone = $SECOND_ZONE")
 nfs_shares_config = $ETC/cinder/nfs_shares
 nfs_mount_point_base = $STATE_DIR/cinder/mnt
 nfs_mount_attempts = 1
@@ -440,6 +444,7 @@ nfs_snapshot_support = true
 nas_secure_file_operations = false
 nas_secure_file_permissions = true
 EOF
+  done
   else cat <<EOF
 [$BACKEND_NAME]
 volume_driver = cinder.tests.fake_driver.FakeLoggingVolumeDriver
@@ -790,7 +795,9 @@ def cinder():
         pools = call('GET', base + '/scheduler-stats/get_pools', tok, headers=dict(h)).json()['pools']
         svcs = call('GET', base + '/os-services', tok, headers=dict(h)).json()['services']
         up = {s['binary'] for s in svcs if s['state'] == 'up' and s['status'] == 'enabled'}
-        if inited and pools and {'cinder-scheduler', 'cinder-volume'} <= up:
+        want = int(E.get('LAB_CINDER_POOLS', '1'))
+        inited = text.count('Driver initialization completed successfully') >= want
+        if inited and len(pools) >= want and {'cinder-scheduler', 'cinder-volume'} <= up:
             break
         if time.time() > deadline:
             die('cinder not ready: pools=%s services=%s' % (pools, svcs))
@@ -935,6 +942,7 @@ export LAB_NOVA="$NOVA" LAB_NOVA_URL="$NOVA_URL" LAB_PLACEMENT_URL="$PLACEMENT_U
        LAB_NEUTRON="$NEUTRON" LAB_NEUTRON_URL="$NEUTRON_URL"
 export LAB_STATE_DIR="$STATE_DIR" LAB_KS_URL="$KS_URL" LAB_BARBICAN_URL="$BARBICAN_URL" \
        LAB_CINDER_BASE="$CINDER_BASE" LAB_REGION="$REGION" LAB_ENC_TYPE="$ENC_TYPE" \
+       LAB_CINDER_POOLS="$(tr , '\n' <<<"$BACKENDS" | wc -l)" \
        ADMIN_PASSWORD DEMO_PASSWORD ALT_PASSWORD SERVICE_PASSWORD
 
 # ---------------------------------------------------------------- start
@@ -1310,7 +1318,7 @@ export LAB_DEMO_PROJECT_ID='$DEMO_PROJECT_ID' LAB_DEMO_USER_ID='$DEMO_USER_ID' L
 export LAB_ALT_PROJECT_ID='$ALT_PROJECT_ID' LAB_ALT_USER_ID='$ALT_USER_ID' LAB_ALT_PROJECT_NAME=alt LAB_ALT_USERNAME=alt LAB_ALT_PASSWORD='$ALT_PASSWORD'
 export LAB_ADMIN_PROJECT_ID='$ADMIN_PROJECT_ID' LAB_ADMIN_USERNAME=admin LAB_ADMIN_PASSWORD='$ADMIN_PASSWORD'
 export LAB_APPCRED_ID='$APPCRED_ID' LAB_APPCRED_SECRET='$APPCRED_SECRET'
-export LAB_ENCRYPTED_VOLUME_TYPE='$ENC_TYPE' LAB_CINDER_BACKEND='$BACKEND' LAB_CINDER_BACKEND_NAME='$BACKEND_NAME'
+export LAB_ENCRYPTED_VOLUME_TYPE='$ENC_TYPE' LAB_CINDER_BACKEND='$BACKEND' LAB_CINDER_BACKEND_NAME='$BACKEND_NAME' LAB_SECOND_ZONE='$([ "$BACKEND" = nfs ] && echo "$SECOND_ZONE")'
 export LAB_VOLUME_DIR='$STATE_DIR/nfs-export' LAB_CINDER_CONF_DIR='$ETC/cinder/cinder.conf.d' LAB_CINDER_BYOK='$BYOK_STATE'
 export LAB_NOVA='$NOVA'
 EOF
