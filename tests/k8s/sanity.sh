@@ -21,16 +21,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-token=$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' \
-  -d "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"$LAB_DEMO_USERNAME\",\"domain\":{\"id\":\"default\"},\"password\":\"$LAB_DEMO_PASSWORD\"}}},\"scope\":{\"project\":{\"id\":\"$LAB_DEMO_PROJECT_ID\"}}}}" \
-  "$OS_AUTH_URL/auth/tokens" | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}' | tr -d '\r')
-openstack_call() { curl -fsS -X "$1" -H "X-Auth-Token: $token" -H 'Content-Type: application/json' "${@:3}" "$2"; }
+# Secrets (the demo password, the token, the key bytes) go to curl on stdin or through a
+# /dev/fd pipe, never in its argv; jq reads the password from its environment.
+token=$(jq -n '{auth: {identity: {methods: ["password"], password: {user: {
+      name: env.LAB_DEMO_USERNAME, domain: {id: "default"}, password: env.LAB_DEMO_PASSWORD}}},
+    scope: {project: {id: env.LAB_DEMO_PROJECT_ID}}}}' |
+  curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' -d @- "$OS_AUTH_URL/auth/tokens" |
+  awk -F': ' 'tolower($1)=="x-subject-token"{print $2}' | tr -d '\r')
+openstack_call() {
+  curl -fsS -X "$1" -H @<(printf 'X-Auth-Token: %s\n' "$token") \
+    -H 'Content-Type: application/json' "${@:3}" "$2"
+}
 count() { openstack_call GET "$LAB_CINDER_URL/$LAB_DEMO_PROJECT_ID/$1?limit=1000" | jq ".$1 | length"; }
 
-key_ref=$(openstack_call POST "$LAB_BARBICAN_URL/v1/secrets" -d "{\"name\":\"csi-sanity\",
-  \"secret_type\":\"symmetric\",\"algorithm\":\"aes\",\"bit_length\":256,\"mode\":\"xts\",
-  \"payload_content_type\":\"application/octet-stream\",\"payload_content_encoding\":\"base64\",
-  \"payload\":\"$(head -c 32 /dev/urandom | base64 -w0)\"}" | jq -r .secret_ref)
+key_ref=$(head -c 32 /dev/urandom | base64 -w0 |
+  jq -R '{name: "csi-sanity", secret_type: "symmetric", algorithm: "aes", bit_length: 256,
+          mode: "xts", payload_content_type: "application/octet-stream",
+          payload_content_encoding: "base64", payload: .}' |
+  openstack_call POST "$LAB_BARBICAN_URL/v1/secrets" -d @- | jq -r .secret_ref)
 key_id=${key_ref##*/}
 volumes_before=$(count volumes) snapshots_before=$(count snapshots)
 
