@@ -1,5 +1,6 @@
 // CreateVolume: BYOK volumes in envelope or cinder mode, plain volumes, clones and restores.
 #include <algorithm>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -216,8 +217,13 @@ absl::Status CheckCompatible(const openstack::Volume& volume, const VolumeSpec& 
   return absl::OkStatus();
 }
 
-// The volume this driver created for `name` first (by creation time, then ID): the one every
-// racing creator agrees to keep.
+// The rule every racing creator applies to pick the volume to keep: the first created (by
+// creation time, then ID, for ties within Cinder's one-second precision).
+bool CreatedBefore(const openstack::Volume& a, const openstack::Volume& b) {
+  return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+}
+
+// The volume this driver created for `name` first: the one every racing creator keeps.
 absl::StatusOr<std::string> OldestOfName(openstack::CinderClient& cinder, const std::string& name,
                                          absl::Time deadline) {
   openstack::ListRequest by_name;
@@ -228,9 +234,7 @@ absl::StatusOr<std::string> OldestOfName(openstack::CinderClient& cinder, const 
   for (const openstack::Volume& v : page->volumes) {
     auto tag = v.metadata.find(kMetaCreatedFor);
     if (tag == v.metadata.end() || tag->second != name) continue;
-    if (oldest == nullptr || std::tie(v.created_at, v.id) < std::tie(oldest->created_at, oldest->id)) {
-      oldest = &v;
-    }
+    if (oldest == nullptr || CreatedBefore(v, *oldest)) oldest = &v;
   }
   if (oldest == nullptr) return absl::NotFoundError(StrCat("no volume named ", name));
   return oldest->id;
@@ -265,73 +269,95 @@ void FillResponse(const openstack::Volume& volume, const VolumeSpec& spec,
   }
 }
 
-}  // namespace
+// CreateVolume's request once everything that needs no cloud has been checked.
+struct CreateParams {
+  cloud::RequestSecret secret;
+  VolumeSpec spec;
+  int64_t size_gib = 0;
+  std::string zone;
+};
 
-absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
-                                               const ::csi::v1::CreateVolumeRequest& request,
-                                               ::csi::v1::CreateVolumeResponse* response) {
-  // 1. Validate everything that needs no cloud.
+absl::StatusOr<CreateParams> ValidateCreate(const ::csi::v1::CreateVolumeRequest& request) {
   if (request.name().empty()) return absl::InvalidArgumentError("name is required");
   if (absl::Status s = CheckCapabilities(request.volume_capabilities()); !s.ok()) return s;
+  CreateParams params;
   auto size_gib = SizeGiBFor(request.capacity_range());
   if (!size_gib.ok()) return size_gib.status();
+  params.size_gib = *size_gib;
   auto secret = cloud::ParseRequestSecretOf(request.secrets());
   if (!secret.ok()) return secret.status();
+  params.secret = *std::move(secret);
   auto spec = ParseVolumeSpec({request.parameters().begin(), request.parameters().end()},
-                              secret->key_id);
+                              params.secret.key_id);
   if (!spec.ok()) return spec.status();
-  auto zone = ZoneFor(*spec, request);
+  params.spec = *std::move(spec);
+  auto zone = ZoneFor(params.spec, request);
   if (!zone.ok()) return zone.status();
+  params.zone = *std::move(zone);
+  return params;
+}
 
-  auto session = Begin(StrCat("create/", request.name()),
-                       StrCat("a CreateVolume for ", request.name()), *secret, deadline);
-  if (!session.ok()) return session.status();
-  const cloud::Clients* clients = &session->clients;
-  openstack::CinderClient& cinder = *clients->cinder;
-
-  // 2. Pre-flight against the cloud, before anything is created.
+// What the pre-flight against the cloud found: a clone's or restore's source, and the tenant's
+// key (empty for a plain volume).
+struct Resolved {
   std::optional<Source> source;
+  SecureBytes key;
+};
+
+// Loads the source (same encryption mode; a size of 0 takes the source's) and the tenant's
+// key, and checks that cinder mode can work here, all before anything is created.
+absl::StatusOr<Resolved> ResolveSourceAndKey(const cloud::Clients& clients,
+                                             const ::csi::v1::CreateVolumeRequest& request,
+                                             std::string_view byok_microversion,
+                                             CreateParams& params, absl::Time deadline) {
+  const VolumeSpec& spec = params.spec;
+  Resolved resolved;
   if (request.has_volume_content_source()) {
-    auto loaded = LoadSource(*clients, request.volume_content_source(), deadline);
+    auto loaded = LoadSource(clients, request.volume_content_source(), deadline);
     if (!loaded.ok()) return loaded.status();
-    source = *std::move(loaded);
-    if (source->descriptor.mode != spec->mode) {
+    if (loaded->descriptor.mode != spec.mode) {
       return absl::InvalidArgumentError(StrCat(
-          "the source is ", envelope::ModeName(source->descriptor.mode),
-          "-encrypted but the StorageClass asks for encryption=", envelope::ModeName(spec->mode),
+          "the source is ", envelope::ModeName(loaded->descriptor.mode),
+          "-encrypted but the StorageClass asks for encryption=", envelope::ModeName(spec.mode),
           "; clones and restores keep the source's encryption"));
     }
-    if (*size_gib < source->size_gib) {
-      if (request.capacity_range().required_bytes() == 0) {
-        *size_gib = source->size_gib;
-      } else {
-        return absl::OutOfRangeError(StrCat("requested ", *size_gib, " GiB is smaller than the ",
-                                            source->size_gib, " GiB source"));
+    if (params.size_gib < loaded->size_gib) {
+      if (request.capacity_range().required_bytes() != 0) {
+        return absl::OutOfRangeError(StrCat("requested ", params.size_gib,
+                                            " GiB is smaller than the ", loaded->size_gib,
+                                            " GiB source"));
       }
+      params.size_gib = loaded->size_gib;
     }
+    resolved.source = *std::move(loaded);
   }
-  const std::string& key_id = spec->key_id;
-  SecureBytes key;
-  if (spec->mode != Mode::kNone) {
-    auto fetched = cloud::FetchTenantKey(*clients, key_id, deadline);
+  if (spec.mode != Mode::kNone) {
+    auto fetched = cloud::FetchTenantKey(clients, spec.key_id, deadline);
     if (!fetched.ok()) return fetched.status();
-    key = *std::move(fetched);
+    resolved.key = *std::move(fetched);
   }
-  if (spec->mode == Mode::kCinder) {
-    if (source && source->descriptor.key_id != key_id) {
+  if (spec.mode == Mode::kCinder) {
+    if (resolved.source && resolved.source->descriptor.key_id != spec.key_id) {
       return absl::InvalidArgumentError(StrCat(
-          "in cinder mode a clone or restore keeps the source's key ", source->descriptor.key_id,
-          ", but the Secret names key ", key_id));
+          "in cinder mode a clone or restore keeps the source's key ",
+          resolved.source->descriptor.key_id, ", but the Secret names key ", spec.key_id));
     }
-    auto version = cinder.GetApiVersion(Call(deadline));
+    auto version = clients.cinder->GetApiVersion(Call(deadline));
     if (!version.ok()) return version.status();
-    if (!version->Supports(options_.byok_microversion)) {
+    if (!version->Supports(byok_microversion)) {
       return CinderLacksByok(StrCat("offers up to ", version->max_version));
     }
   }
+  return resolved;
+}
 
-  // 3. Idempotency: Cinder has no request token, so the CSI name (plus our tag) finds a volume
-  //    an earlier attempt created.
+// Idempotency: Cinder has no request token, so the CSI name (plus our tag) finds a volume an
+// earlier attempt created. The volume to hand out, or nullopt when one must be created; a
+// failed earlier attempt is removed on the way.
+absl::StatusOr<std::optional<openstack::Volume>> AdoptExisting(
+    const cloud::Clients& clients, const ::csi::v1::CreateVolumeRequest& request,
+    const CreateParams& params, const Resolved& resolved, absl::Time deadline) {
+  openstack::CinderClient& cinder = *clients.cinder;
   openstack::ListRequest by_name;
   by_name.name = request.name();
   auto existing = cinder.ListVolumes(Call(deadline), by_name);
@@ -341,17 +367,14 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   for (const openstack::Volume& volume : existing->volumes) {
     if (volume.status != "deleting") candidates.push_back(volume);
   }
-  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
-  });
+  std::sort(candidates.begin(), candidates.end(), CreatedBefore);
   for (const openstack::Volume& volume : candidates) {
-    if (absl::Status s = CheckCompatible(volume, *spec, key_id, source ? &*source : nullptr,
-                                         request);
+    const Source* source = resolved.source ? &*resolved.source : nullptr;
+    if (absl::Status s = CheckCompatible(volume, params.spec, params.spec.key_id, source, request);
         !s.ok()) {
       return s;
     }
     if (StartsWith(volume.status, "error")) {
-      // A failed attempt: remove it and create afresh below.
       std::string fault = FaultOf(cinder, volume.id);
       DeleteCreated(cinder, volume.id, StrCat("an earlier attempt failed: ", fault));
       continue;
@@ -362,141 +385,181 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
                                        " is still being created; retry"));
     }
     if (!ready.ok()) return ready.status();
-    if (spec->mode == Mode::kCinder) {
-      if (absl::Status s = VerifyCinderKey(*clients, volume.id, key, deadline); !s.ok()) {
+    if (params.spec.mode == Mode::kCinder) {
+      if (absl::Status s = VerifyCinderKey(clients, volume.id, resolved.key, deadline); !s.ok()) {
         if (absl::IsInternal(s)) DeleteCreated(cinder, volume.id, "key verification failed");
         return s;
       }
     }
-    FillResponse(*ready, *spec, *clients, request, response);
-    return absl::OkStatus();
+    return std::optional<openstack::Volume>(*std::move(ready));
   }
+  return std::optional<openstack::Volume>();
+}
 
-  // 4. The encryption descriptor, written in the create request itself so no volume ever
-  //    exists without it.
+// The data key of a clone or restore: the source's, unwrapped with the source's key (the
+// copied LUKS header still needs it). When the tenant switched keys, both keys are needed.
+absl::StatusOr<SecureBytes> SourceDek(const cloud::Clients& clients, const Source& source,
+                                      const std::string& key_id, const SecureBytes& key,
+                                      absl::Time deadline) {
+  SecureBytes source_key;
+  if (source.descriptor.key_id == key_id) {
+    source_key = key.Clone();
+  } else {
+    auto fetched = cloud::FetchTenantKey(clients, source.descriptor.key_id, deadline);
+    if (!fetched.ok()) {
+      return absl::Status(fetched.status().code(),
+                          StrCat("the source's key is needed to re-wrap its data key: ",
+                                 ToStd(fetched.status().message())));
+    }
+    source_key = *std::move(fetched);
+  }
+  return envelope::UnwrapDek(source_key, source.descriptor.wrapped_dek,
+                             {source.csi_name, source.descriptor.key_id});
+}
+
+// The encryption descriptor, written in the create request itself so that no volume ever
+// exists without it. In envelope mode: a fresh data key (LUKS pending), or the source's,
+// wrapped with the tenant's key and bound to this volume's name.
+absl::StatusOr<Descriptor> BuildDescriptor(const cloud::Clients& clients,
+                                           const std::string& name, const CreateParams& params,
+                                           const Resolved& resolved, absl::Time deadline) {
   Descriptor descriptor;
-  descriptor.mode = spec->mode;
-  descriptor.key_id = key_id;
-  if (spec->mode == Mode::kEnvelope) {
-    SecureBytes dek;
-    if (source) {
-      // Re-wrap the source's DEK: the copied LUKS header still needs it. When the tenant
-      // switched keys, both keys are needed (the source's to unwrap, the new one to wrap).
-      SecureBytes source_key;
-      if (source->descriptor.key_id == key_id) {
-        source_key = key.Clone();
-      } else {
-        auto fetched = cloud::FetchTenantKey(*clients, source->descriptor.key_id, deadline);
-        if (!fetched.ok()) {
-          return absl::Status(fetched.status().code(),
-                              StrCat("the source's key is needed to re-wrap its data key: ",
-                                     ToStd(fetched.status().message())));
-        }
-        source_key = *std::move(fetched);
-      }
-      auto unwrapped = envelope::UnwrapDek(source_key, source->descriptor.wrapped_dek,
-                                           {source->csi_name, source->descriptor.key_id});
-      if (!unwrapped.ok()) return unwrapped.status();
-      dek = *std::move(unwrapped);
-      descriptor.luks_state = source->descriptor.luks_state;
-    } else {
-      auto generated = envelope::GenerateDek();
-      if (!generated.ok()) return generated.status();
-      dek = *std::move(generated);
-      descriptor.luks_state = envelope::LuksState::kPending;
-    }
-    auto wrapped = envelope::WrapDek(key, dek, {request.name(), key_id});
-    if (!wrapped.ok()) return wrapped.status();
-    descriptor.wrapped_dek = *std::move(wrapped);
+  descriptor.mode = params.spec.mode;
+  descriptor.key_id = params.spec.key_id;
+  if (params.spec.mode != Mode::kEnvelope) return descriptor;
+  SecureBytes dek;
+  if (resolved.source) {
+    auto unwrapped = SourceDek(clients, *resolved.source, params.spec.key_id, resolved.key,
+                               deadline);
+    if (!unwrapped.ok()) return unwrapped.status();
+    dek = *std::move(unwrapped);
+    descriptor.luks_state = resolved.source->descriptor.luks_state;
+  } else {
+    auto generated = envelope::GenerateDek();
+    if (!generated.ok()) return generated.status();
+    dek = *std::move(generated);
+    descriptor.luks_state = envelope::LuksState::kPending;
   }
+  auto wrapped = envelope::WrapDek(resolved.key, dek, {name, params.spec.key_id});
+  if (!wrapped.ok()) return wrapped.status();
+  descriptor.wrapped_dek = *std::move(wrapped);
+  return descriptor;
+}
 
-  openstack::CreateVolumeRequest create;
-  create.name = request.name();
+// The Cinder create request and the options it goes with (cinder mode: the BYOK microversion).
+struct CinderCreate {
+  openstack::CreateVolumeRequest request;
+  CallOptions call;
+};
+
+CinderCreate BuildCinderCreate(const cloud::Clients& clients, const std::string& name,
+                               const CreateParams& params, const Resolved& resolved,
+                               const Descriptor& descriptor, const ControllerOptions& options,
+                               absl::Time deadline) {
+  const VolumeSpec& spec = params.spec;
+  CinderCreate out{.call = Call(deadline)};
+  openstack::CreateVolumeRequest& create = out.request;
+  create.name = name;
   create.description = "Created by byok.cinder.csi.openstack.org";
-  create.size_gib = *size_gib;
-  create.volume_type = spec->volume_type;
-  create.availability_zone = *zone;
+  create.size_gib = params.size_gib;
+  create.volume_type = spec.volume_type;
+  create.availability_zone = params.zone;
   create.metadata = envelope::ToMetadata(descriptor);
-  create.metadata[kMetaCluster] = options_.cluster_id;
-  create.metadata[kMetaCreatedFor] = request.name();
-  cloud::RecordOwner(*clients, create.metadata);
-  if (!spec->pvc_name.empty()) create.metadata[kParamPvcName] = spec->pvc_name;
-  if (!spec->pvc_namespace.empty()) create.metadata[kParamPvcNamespace] = spec->pvc_namespace;
-  if (!spec->pv_name.empty()) create.metadata[kParamPvName] = spec->pv_name;
-  CallOptions call = Call(deadline);
-  if (source) {
-    create.snapshot_id = source->snapshot_id;
-    create.source_volid = source->volume_id;
-  } else if (spec->mode == Mode::kCinder) {
-    create.encryption_key_id = key_id;
-    call.microversion = options_.byok_microversion;
+  create.metadata[kMetaCluster] = options.cluster_id;
+  create.metadata[kMetaCreatedFor] = name;
+  cloud::RecordOwner(clients, create.metadata);
+  if (!spec.pvc_name.empty()) create.metadata[kParamPvcName] = spec.pvc_name;
+  if (!spec.pvc_namespace.empty()) create.metadata[kParamPvcNamespace] = spec.pvc_namespace;
+  if (!spec.pv_name.empty()) create.metadata[kParamPvName] = spec.pv_name;
+  if (resolved.source) {
+    create.snapshot_id = resolved.source->snapshot_id;
+    create.source_volid = resolved.source->volume_id;
+  } else if (spec.mode == Mode::kCinder) {
+    create.encryption_key_id = spec.key_id;
+    out.call.microversion = options.byok_microversion;
   }
+  return out;
+}
 
-  // 5. Create and wait.
-  auto created = cinder.CreateVolume(call, create);
-  if (!created.ok()) {
-    if (absl::IsResourceExhausted(created.status())) {
-      return absl::ResourceExhaustedError(
-          StrCat("Cinder quota exceeded: ", ToStd(created.status().message())));
-    }
-    if (!create.encryption_key_id.empty() && RejectsKeyIdField(created.status())) {
-      // A Cinder whose API goes past the BYOK microversion number for other reasons.
-      return CinderLacksByok(StrCat("rejected encryption_key_id at microversion ",
-                                    options_.byok_microversion));
-    }
-    if (absl::IsNotFound(created.status()) && !spec->volume_type.empty()) {
-      return absl::InvalidArgumentError(
-          StrCat("StorageClass parameter ", kParamType, "=", spec->volume_type,
-                 ": Cinder rejected it: ", ToStd(created.status().message())));
-    }
-    if (absl::IsDeadlineExceeded(created.status())) {
-      // Cinder may still carry the request out: the retry adopts that volume by name, and
-      // a duplicate it cannot see yet goes with the volume at DeleteVolume.
-      return absl::DeadlineExceededError(
-          StrCat("Cinder did not confirm the create of ", request.name(), " in time (",
-                 ToStd(created.status().message()), "); retry"));
-    }
-    return created.status();
+// Cinder's refusal of the create, said in terms of what the user set.
+absl::Status CreateRefused(const absl::Status& refused, const CinderCreate& create,
+                           std::string_view byok_microversion) {
+  if (absl::IsResourceExhausted(refused)) {
+    return absl::ResourceExhaustedError(
+        StrCat("Cinder quota exceeded: ", ToStd(refused.message())));
   }
+  if (!create.request.encryption_key_id.empty() && RejectsKeyIdField(refused)) {
+    // A Cinder whose API goes past the BYOK microversion number for other reasons.
+    return CinderLacksByok(
+        StrCat("rejected encryption_key_id at microversion ", byok_microversion));
+  }
+  if (absl::IsNotFound(refused) && !create.request.volume_type.empty()) {
+    return absl::InvalidArgumentError(StrCat("StorageClass parameter ", kParamType, "=",
+                                             create.request.volume_type,
+                                             ": Cinder rejected it: ", ToStd(refused.message())));
+  }
+  if (absl::IsDeadlineExceeded(refused)) {
+    // Cinder may still carry the request out: the retry adopts that volume by name, and a
+    // duplicate it cannot see yet goes with the volume at DeleteVolume.
+    return absl::DeadlineExceededError(StrCat("Cinder did not confirm the create of ",
+                                              create.request.name, " in time (",
+                                              ToStd(refused.message()), "); retry"));
+  }
+  return refused;
+}
+
+// Why the new volume did not become available; a failed one is deleted.
+absl::Status NotSettled(openstack::CinderClient& cinder, const std::string& name,
+                        const std::string& id, const absl::Status& waited) {
+  if (absl::IsDeadlineExceeded(waited)) {
+    return absl::AbortedError(
+        StrCat("volume ", id, " for ", name, " is still being created; retry"));
+  }
+  if (absl::IsUnavailable(waited)) {
+    // Cinder could not be asked: the volume is left for the retry, which finds it by name.
+    return absl::UnavailableError(StrCat("volume ", id, " for ", name,
+                                         " was requested but Cinder stopped answering: ",
+                                         waited.message(), "; retry"));
+  }
+  std::string fault = FaultOf(cinder, id);
+  DeleteCreated(cinder, id, fault);
+  std::string message = StrCat("Cinder failed to create volume ", name, ": ", fault);
+  if (Contains(ToLower(fault), "no valid backend") || Contains(ToLower(fault), "quota") ||
+      Contains(ToLower(fault), "capacity")) {
+    return absl::ResourceExhaustedError(message);
+  }
+  return absl::InternalError(message);
+}
+
+// Creates the volume and waits until it is available, keeping only the oldest of racing
+// creators' volumes and, in cinder mode, only a volume whose key clone holds the tenant's
+// bytes.
+absl::StatusOr<openstack::Volume> CreateAndSettle(const cloud::Clients& clients,
+                                                  const CinderCreate& create,
+                                                  const CreateParams& params,
+                                                  const Resolved& resolved,
+                                                  std::string_view byok_microversion,
+                                                  absl::Time deadline) {
+  openstack::CinderClient& cinder = *clients.cinder;
+  const std::string& name = create.request.name;
+  auto created = cinder.CreateVolume(create.call, create.request);
+  if (!created.ok()) return CreateRefused(created.status(), create, byok_microversion);
   log::Info("creating volume", {{"volume", created->id},
-                                {"name", request.name()},
-                                {"encryption", std::string(envelope::ModeName(spec->mode))},
-                                {"size_gib", std::to_string(*size_gib)}});
+                                {"name", name},
+                                {"encryption", std::string(envelope::ModeName(params.spec.mode))},
+                                {"size_gib", std::to_string(params.size_gib)}});
   // Two controllers (e.g. across a leader-election hand-over) may both have found no volume
   // of this name and created one each. Both apply the same rule, so both answer with the same
   // winner, and the loser removes its own.
-  if (absl::Status s = ConcedeToOlder(cinder, request.name(), created->id, deadline); !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = ConcedeToOlder(cinder, name, created->id, deadline); !s.ok()) return s;
   auto ready = WaitForVolume(cinder, created->id, {"available"}, deadline);
-  if (absl::IsDeadlineExceeded(ready.status())) {
-    return absl::AbortedError(StrCat("volume ", created->id, " for ", request.name(),
-                                     " is still being created; retry"));
-  }
-  if (absl::IsUnavailable(ready.status())) {
-    // Cinder could not be asked: the volume is left for the retry, which finds it by name.
-    return absl::UnavailableError(StrCat("volume ", created->id, " for ", request.name(),
-                                         " was requested but Cinder stopped answering: ",
-                                         ready.status().message(), "; retry"));
-  }
-  if (!ready.ok()) {
-    std::string fault = FaultOf(cinder, created->id);
-    DeleteCreated(cinder, created->id, fault);
-    std::string message = StrCat("Cinder failed to create volume ", request.name(), ": ", fault);
-    if (Contains(ToLower(fault), "no valid backend") || Contains(ToLower(fault), "quota") ||
-        Contains(ToLower(fault), "capacity")) {
-      return absl::ResourceExhaustedError(message);
-    }
-    return absl::InternalError(message);
-  }
+  if (!ready.ok()) return NotSettled(cinder, name, created->id, ready.status());
   // Once more now that the volume is ready: the other creator's volume may not have been
   // visible to the first check (created_at has one-second precision, so the two can tie),
   // but it is by now, and both sides then see the same two volumes.
-  if (absl::Status s = ConcedeToOlder(cinder, request.name(), created->id, deadline); !s.ok()) {
-    return s;
-  }
-  if (spec->mode == Mode::kCinder) {
-    if (absl::Status s = VerifyCinderKey(*clients, created->id, key, deadline); !s.ok()) {
+  if (absl::Status s = ConcedeToOlder(cinder, name, created->id, deadline); !s.ok()) return s;
+  if (params.spec.mode == Mode::kCinder) {
+    if (absl::Status s = VerifyCinderKey(clients, created->id, resolved.key, deadline); !s.ok()) {
       if (absl::IsInternal(s)) {
         log::Error("cinder-mode key verification failed",
                    {{"volume", created->id}, {"error", std::string(s.message())}});
@@ -505,7 +568,40 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
       return s;
     }
   }
-  FillResponse(*ready, *spec, *clients, request, response);
+  return ready;
+}
+
+}  // namespace
+
+// Validate (no cloud), resolve the source and key, adopt an earlier attempt's volume, or
+// build the descriptor and the Cinder request, create and settle.
+absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
+                                               const ::csi::v1::CreateVolumeRequest& request,
+                                               ::csi::v1::CreateVolumeResponse* response) {
+  auto params = ValidateCreate(request);
+  if (!params.ok()) return params.status();
+  auto session = Begin(StrCat("create/", request.name()),
+                       StrCat("a CreateVolume for ", request.name()), params->secret, deadline);
+  if (!session.ok()) return session.status();
+  const cloud::Clients& clients = session->clients;
+
+  auto resolved =
+      ResolveSourceAndKey(clients, request, options_.byok_microversion, *params, deadline);
+  if (!resolved.ok()) return resolved.status();
+  auto adopted = AdoptExisting(clients, request, *params, *resolved, deadline);
+  if (!adopted.ok()) return adopted.status();
+  if (adopted->has_value()) {
+    FillResponse(**adopted, params->spec, clients, request, response);
+    return absl::OkStatus();
+  }
+  auto descriptor = BuildDescriptor(clients, request.name(), *params, *resolved, deadline);
+  if (!descriptor.ok()) return descriptor.status();
+  CinderCreate create = BuildCinderCreate(clients, request.name(), *params, *resolved,
+                                          *descriptor, options_, deadline);
+  auto ready = CreateAndSettle(clients, create, *params, *resolved, options_.byok_microversion,
+                               deadline);
+  if (!ready.ok()) return ready.status();
+  FillResponse(*ready, params->spec, clients, request, response);
   return absl::OkStatus();
 }
 
