@@ -58,11 +58,11 @@ mkdir -p "$W/overlay/byok"
 install -m 600 "$LAB_CLOUD_CONF" "$W/overlay/byok/cloud.conf"
 port "$LAB_BARBICAN_URL" > "$W/overlay/byok/barbican-port"   # the nobarbican scenario cuts it
 "$LAB_TOOL" prepare "$LAB_CLOUD_CONF" "$W" --encrypted-type="${LAB_ENCRYPTED_VOLUME_TYPE:-}" \
-	--scenarios=file,block,wrongkey,nobarbican,crash,data,expand,luks1,qemuenc > /dev/null
+	--scenarios=file,block,wrongkey,nobarbican,crash,data,expand,expandxfs,luks1,qemuenc > /dev/null
 vid() { jq -r ".volumes.$1.id // empty" "$W/plan.json"; }
 vfile() { echo "$LAB_VOLUME_DIR/volume-$(vid "$1")"; }
 marker() { jq -r ".markers.$1" "$W/plan.json"; }
-for s in file block wrongkey nobarbican crash data expand luks1; do
+for s in file block wrongkey nobarbican crash data expand expandxfs luks1; do
 	[[ -f $(vfile "$s") ]] || { echo "FAIL: volume file of $s missing: $(vfile "$s")"; exit 1; }
 done
 
@@ -73,7 +73,7 @@ mkfs.ext4 -q -F -d "$W/seed" "$(vfile data)"
 sha256sum "$(vfile data)" > "$W/data.sha256"
 
 DISKS=()
-for s in file block wrongkey nobarbican crash data expand luks1; do
+for s in file block wrongkey nobarbican crash data expand expandxfs luks1; do
 	DISKS+=(-d "$(vfile "$s"):$(vid "$s" | cut -c1-20)")
 done
 if [[ -n $(vid qemuenc) ]]; then
@@ -100,12 +100,12 @@ set -e
 log "host checks on the Cinder volume files"
 FAILS=0
 check() { if "$@"; then echo "ok: $DESC"; else echo "FAIL: $DESC"; FAILS=$((FAILS + 1)); fi; }
-for s in file block crash expand luks1 qemuenc; do
+for s in file block crash expand expandxfs luks1 qemuenc; do
 	[[ -n $(vid "$s") ]] || continue
 	DESC="no plaintext of scenario $s in $(vfile "$s")"
 	check bash -c "! grep -qaFz '$(marker "$s")' '$(vfile "$s")'"
 done
-for s in file block nobarbican crash expand; do
+for s in file block nobarbican crash expand expandxfs; do
 	DESC="$s: the volume file starts with a LUKS2 header"
 	check bash -c "[[ \$(head -c 8 '$(vfile "$s")' | od -An -tx1 | tr -d ' \n') == 4c554b53babe0002 ]]"
 done
@@ -117,8 +117,10 @@ DESC="data: the pre-filled volume is bit-for-bit unchanged"
 check sha256sum --quiet -c "$W/data.sha256"
 DESC="data: its file is still there in plaintext (it was never ours to encrypt)"
 check grep -qaFz "$(marker data)" "$(vfile data)"
-DESC="expand: the volume file grew to 2 GiB"
-check bash -c "[[ \$(stat -c %s '$(vfile expand)') -eq 2147483648 ]]"
+for s in expand expandxfs; do
+	DESC="$s: the volume file grew to 2 GiB"
+	check bash -c "[[ \$(stat -c %s '$(vfile "$s")') -eq 2147483648 ]]"
+done
 if [[ -n $(vid qemuenc) ]]; then
 	DESC="qemuenc: Cinder's file is still an encrypted qcow2"
 	check bash -c "qemu-img info -U '$(vfile qemuenc)' | grep -q '^encrypted: yes'"

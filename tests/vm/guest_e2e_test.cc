@@ -564,12 +564,13 @@ TEST(NodeE2e, DeviceWithDataAndStatePendingIsRefusedDataIntact) {
   EXPECT_FALSE(Exists(v.Mapper()));
 }
 
-TEST(NodeE2e, OnlineExpand) {
-  SCENARIO("online expand: Cinder extend + host block_resize + NodeExpandVolume");
-  Vol v = Volume("expand");
-  ASSERT_TRUE(Stage(v, false).ok());
+// Cinder's extend, the hypervisor's block resize, then NodeExpandVolume grows the LUKS
+// mapping and the filesystem (resize2fs for ext4, xfs_growfs for xfs) under the mount.
+void ExpandOnline(const std::string& scenario, const std::string& fs_type) {
+  Vol v = Volume(scenario);
+  ASSERT_TRUE(Stage(v, false, fs_type).ok());
   ASSERT_TRUE(Publish(v, false).ok());
-  WriteFile(v.Target() + "/hello.txt", Marker("expand"));
+  WriteFile(v.Target() + "/hello.txt", Marker(scenario));
   ::csi::v1::NodeGetVolumeStatsResponse before;
   ASSERT_TRUE(Stats(v, v.Target(), &before).ok());
 
@@ -599,9 +600,19 @@ TEST(NodeE2e, OnlineExpand) {
   ::csi::v1::NodeGetVolumeStatsResponse after;
   ASSERT_TRUE(Stats(v, v.Target(), &after).ok());
   EXPECT_GT(after.usage(0).total(), before.usage(0).total() + (900 << 20));
-  EXPECT_EQ(Slurp(v.Target() + "/hello.txt"), Marker("expand"));
+  EXPECT_EQ(Slurp(v.Target() + "/hello.txt"), Marker(scenario));
   ASSERT_TRUE(Unpublish(v, false).ok());
   ASSERT_TRUE(Unstage(v, false).ok());
+}
+
+TEST(NodeE2e, OnlineExpand) {
+  SCENARIO("online expand (ext4): Cinder extend + host block_resize + NodeExpandVolume");
+  ExpandOnline("expand", "ext4");
+}
+
+TEST(NodeE2e, OnlineExpandXfs) {
+  SCENARIO("online expand (xfs): Cinder extend + host block_resize + NodeExpandVolume");
+  ExpandOnline("expandxfs", "xfs");
 }
 
 TEST(NodeE2e, CinderModeOsBrickLuks1Opens) {

@@ -123,7 +123,8 @@ int Prepare(Lab& lab, const std::string& out_dir, const std::string& encrypted_t
 
   // Envelope volumes: a DEK wrapped under the tenant key, bound to {name, key id}; LUKS pending.
   for (const char* scenario :
-       {"file", "block", "wrongkey", "nobarbican", "crash", "data", "expand", "bench"}) {
+       {"file", "block", "wrongkey", "nobarbican", "crash", "data", "expand", "expandxfs",
+        "bench"}) {
     if (!Wanted(only, scenario)) continue;
     std::string name = StrCat("byok-vm-", scenario, "-", Suffix());
     auto dek = envelope::GenerateDek();
@@ -183,7 +184,8 @@ int Prepare(Lab& lab, const std::string& out_dir, const std::string& encrypted_t
                                   {"control_location", encryption->control_location}};
   }
   // Plaintext markers the guest writes; the host then greps the volume files for them.
-  for (const char* scenario : {"file", "block", "crash", "data", "expand", "luks1", "qemuenc"}) {
+  for (const char* scenario :
+       {"file", "block", "crash", "data", "expand", "expandxfs", "luks1", "qemuenc"}) {
     std::string random = std::string(envelope::GenerateDek()->ToLowerHex().view()).substr(0, 24);
     plan["markers"][scenario] = StrCat("BYOK-E2E-PLAINTEXT-", scenario, "-", random);
   }
