@@ -9,6 +9,11 @@ package e2e
 //     as files with the volume's defaultMode) and every mountPath in args and env values is
 //     rewritten to that directory, the one translation a container runtime would make with a
 //     bind mount;
+//   - each container runs in its own UTS namespace whose hostname is the pod's name, as in a
+//     pod: the sidecars' leader election takes the hostname as its identity, so replicas on
+//     one host would otherwise all believe they hold the lease;
+//   - a second replica (replica 1, 2, ...) shares the host's network, so every containerPort
+//     the pod declares moves up by 100 per replica wherever args or env name it (":9090");
 //   - the sidecars authenticate as the pod's ServiceAccount with a TokenRequest token (one
 //     extra --kubeconfig argument, where a pod would read the projected token), so the
 //     chart's RBAC is what the API server enforces.
@@ -36,9 +41,11 @@ import (
 )
 
 type hostPod struct {
-	name  string
-	dir   string
-	procs map[string]*exec.Cmd
+	name    string
+	dir     string
+	replica int
+	ports   []int32
+	procs   map[string]*exec.Cmd
 }
 
 // controllerDeployment finds the chart's controller Deployment in a release manifest.
@@ -87,6 +94,19 @@ func expandVars(s string, vars map[string]string) string {
 	})
 }
 
+// movePorts shifts each port of the pod named as ":PORT" (at the end of s or before a
+// non-digit) by 100 per replica.
+func movePorts(s string, ports []int32, replica int) string {
+	if replica == 0 {
+		return s
+	}
+	for _, port := range ports {
+		re := regexp.MustCompile(fmt.Sprintf(`:%d(\D|$)`, port))
+		s = re.ReplaceAllString(s, fmt.Sprintf(":%d$1", int(port)+100*replica))
+	}
+	return s
+}
+
 // rewritePaths replaces each mountPath in s with its host directory, in one pass (a host
 // directory may itself lie under another mountPath, /tmp say): a mountPath counts where it
 // starts the string or follows '=', ':', ',' or '/' (unix:///csi/csi.sock), and ends there or
@@ -104,14 +124,22 @@ func rewritePaths(s string, mounts map[string]string) string {
 	})
 }
 
-func startControllerPod(ctx context.Context, manifest, name, root string) (*hostPod, error) {
+// startControllerPod runs replica number `replica` (0 for the first) of the chart's
+// controller pod under the pod name `name`.
+func startControllerPod(ctx context.Context, manifest, name, root string, replica int) (*hostPod, error) {
 	d, err := controllerDeployment(manifest)
 	if err != nil {
 		return nil, err
 	}
-	pod := &hostPod{name: name, dir: filepath.Join(root, name), procs: map[string]*exec.Cmd{}}
+	pod := &hostPod{name: name, dir: filepath.Join(root, name), replica: replica,
+		procs: map[string]*exec.Cmd{}}
 	_ = os.RemoveAll(pod.dir)
 	spec := d.Spec.Template.Spec
+	for _, c := range spec.Containers {
+		for _, port := range c.Ports {
+			pod.ports = append(pod.ports, port.ContainerPort)
+		}
+	}
 	volumes, err := pod.makeVolumes(ctx, d.Namespace, spec.Volumes)
 	if err != nil {
 		return nil, err
@@ -221,11 +249,13 @@ func (p *hostPod) run(c corev1.Container, bin, ns string, volumes map[string]str
 		// Expanded from the container's own values; paths are rewritten once, at the end.
 		v = expandVars(v, vars)
 		vars[e.Name] = v
-		childEnv = append(childEnv, e.Name+"="+rewritePaths(v, mounts))
+		childEnv = append(childEnv, e.Name+"="+p.translate(v, mounts))
 	}
-	args := make([]string, 0, len(c.Args)+1)
+	// unshare execs the shell, which sets the pod's hostname and execs the container's
+	// binary: one process, which receives stop()'s signal itself.
+	args := []string{"--uts", "--", "/bin/sh", "-c", `hostname "$0" && exec "$@"`, p.name, bin}
 	for _, a := range c.Args {
-		args = append(args, rewritePaths(expandVars(a, vars), mounts))
+		args = append(args, p.translate(expandVars(a, vars), mounts))
 	}
 	if bin != cfg.driver {
 		args = append(args, "--kubeconfig="+kubeconfig)
@@ -234,7 +264,7 @@ func (p *hostPod) run(c corev1.Container, bin, ns string, volumes map[string]str
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command("unshare", args...)
 	cmd.Env = childEnv
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGTERM}
@@ -243,6 +273,11 @@ func (p *hostPod) run(c corev1.Container, bin, ns string, volumes map[string]str
 	}
 	p.procs[c.Name] = cmd
 	return nil
+}
+
+// translate applies the two rewrites a pod's network and mount namespaces would make.
+func (p *hostPod) translate(s string, mounts map[string]string) string {
+	return rewritePaths(movePorts(s, p.ports, p.replica), mounts)
 }
 
 func (p *hostPod) stop() {

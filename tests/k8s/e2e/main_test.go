@@ -46,6 +46,8 @@ var (
 	dyn     dynamic.Interface
 	cloud   *openStack
 	ctrlPod *hostPod
+	// manifest is the installed release as `helm get manifest` prints it.
+	manifest string
 )
 
 func mustEnv(name string) string {
@@ -116,12 +118,12 @@ func setUp() error {
 	if err := helmInstall(ctx); err != nil {
 		return err
 	}
-	manifest, err := helm(ctx, "get", "manifest", releaseName, "-n", releaseNamespace)
+	var err error
+	manifest, err = helm(ctx, "get", "manifest", releaseName, "-n", releaseNamespace)
 	if err != nil {
 		return err
 	}
-	ctrlPod, err = startControllerPod(ctx, manifest, "controller-0",
-		filepath.Join(cfg.stateDir, "pods"))
+	ctrlPod, err = startControllerPod(ctx, manifest, "controller-0", podsDir(), 0)
 	if err != nil {
 		return err
 	}
@@ -130,3 +132,5 @@ func setUp() error {
 	}
 	return registerNode(ctx)
 }
+
+func podsDir() string { return filepath.Join(cfg.stateDir, "pods") }

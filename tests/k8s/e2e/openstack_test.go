@@ -136,48 +136,52 @@ func (o *openStack) volume(id string) (*cinderVolume, int, error) {
 	return &reply.Volume, code, err
 }
 
-func (o *openStack) volumeIDs() (map[string]bool, error) {
-	var reply struct {
-		Volumes []cinderVolume `json:"volumes"`
-	}
-	if _, err := o.call("GET", o.cinder+"/volumes?limit=1000", nil, &reply); err != nil {
+// ids lists the project's objects at url (a list reply whose array is field) by idKey; for
+// a reference (Barbican's secret_ref) the ID is its last path segment.
+func (o *openStack) ids(url, field, idKey string) (map[string]bool, error) {
+	var reply map[string]json.RawMessage
+	if _, err := o.call("GET", url, nil, &reply); err != nil {
 		return nil, err
 	}
+	var items []map[string]any
+	if err := json.Unmarshal(reply[field], &items); err != nil {
+		return nil, fmt.Errorf("GET %s: field %s: %w", url, field, err)
+	}
 	ids := map[string]bool{}
-	for _, v := range reply.Volumes {
-		ids[v.ID] = true
+	for _, item := range items {
+		id, _ := item[idKey].(string)
+		ids[id[strings.LastIndex(id, "/")+1:]] = true
 	}
 	return ids, nil
+}
+
+func (o *openStack) volumeIDs() (map[string]bool, error) {
+	return o.ids(o.cinder+"/volumes?limit=1000", "volumes", "id")
 }
 
 func (o *openStack) snapshotIDs() (map[string]bool, error) {
-	var reply struct {
-		Snapshots []struct {
-			ID string `json:"id"`
-		} `json:"snapshots"`
-	}
-	if _, err := o.call("GET", o.cinder+"/snapshots?limit=1000", nil, &reply); err != nil {
-		return nil, err
-	}
-	ids := map[string]bool{}
-	for _, s := range reply.Snapshots {
-		ids[s.ID] = true
-	}
-	return ids, nil
+	return o.ids(o.cinder+"/snapshots?limit=1000", "snapshots", "id")
 }
 
 func (o *openStack) secretIDs() (map[string]bool, error) {
+	return o.ids(o.barbican+"/secrets?limit=1000", "secrets", "secret_ref")
+}
+
+// volumesOfClaim returns the project's Cinder volumes that the provisioner created for the
+// claim ns/name (the PVC metadata that --extra-create-metadata records).
+func (o *openStack) volumesOfClaim(ns, name string) ([]string, error) {
 	var reply struct {
-		Secrets []struct {
-			Ref string `json:"secret_ref"`
-		} `json:"secrets"`
+		Volumes []cinderVolume `json:"volumes"`
 	}
-	if _, err := o.call("GET", o.barbican+"/secrets?limit=1000", nil, &reply); err != nil {
+	if _, err := o.call("GET", o.cinder+"/volumes/detail?limit=1000", nil, &reply); err != nil {
 		return nil, err
 	}
-	ids := map[string]bool{}
-	for _, s := range reply.Secrets {
-		ids[s.Ref[strings.LastIndex(s.Ref, "/")+1:]] = true
+	var ids []string
+	for _, v := range reply.Volumes {
+		if v.Metadata["csi.storage.k8s.io/pvc/namespace"] == ns &&
+			v.Metadata["csi.storage.k8s.io/pvc/name"] == name {
+			ids = append(ids, v.ID)
+		}
 	}
 	return ids, nil
 }

@@ -17,3 +17,20 @@ func TestRewritePathsRewritesEachMountOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestMovePortsShiftsOnlyThePodsPortsOfLaterReplicas(t *testing.T) {
+	ports := []int32{9090, 9808}
+	for in, want := range map[string]string{
+		"--metrics-address=:9090": "--metrics-address=:9290",
+		"--http-endpoint=:90901":  "--http-endpoint=:90901",
+		"127.0.0.1:9808/healthz":  "127.0.0.1:10008/healthz",
+		"--timeout=9090s":         "--timeout=9090s",
+	} {
+		if got := movePorts(in, ports, 2); got != want {
+			t.Errorf("movePorts(%q, replica 2) = %q, want %q", in, got, want)
+		}
+	}
+	if got := movePorts(":9090", ports, 0); got != ":9090" {
+		t.Errorf("replica 0 moved %q", got)
+	}
+}
