@@ -29,6 +29,7 @@
 #include "controller/controller_service.h"
 #include "controller/wait.h"
 #include "csi/csi.pb.h"
+#include "controller/testing/requests.h"
 #include "envelope/descriptor.h"
 #include "envelope/key_wrap.h"
 #include "openstack/cloud_config.h"
@@ -178,13 +179,7 @@ class Bench {
     return a;
   }
   ::csi::v1::CreateVolumeRequest CreateRequest(const std::string& name) {
-    ::csi::v1::CreateVolumeRequest r;
-    r.set_name(name);
-    auto* cap = r.add_volume_capabilities();
-    cap->mutable_mount()->set_fs_type("ext4");
-    cap->mutable_access_mode()->set_mode(
-        ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
-    (*r.mutable_secrets())["keyID"] = key_id_;
+    ::csi::v1::CreateVolumeRequest r = controller::testing::MountedVolumeRequest(name, key_id_);
     (*r.mutable_parameters())["csi.storage.k8s.io/pvc/name"] = name;
     (*r.mutable_parameters())["csi.storage.k8s.io/pvc/namespace"] = "bench";
     return r;

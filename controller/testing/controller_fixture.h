@@ -1,28 +1,16 @@
 #pragma once
 
 // What the controller's unit tests share: a ControllerService over the in-memory cloud, with
-// a tenant's AES-256 key in the fake Barbican, and the request most tests start from.
+// a tenant's AES-256 key in the fake Barbican.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "cloud/testing/fake_cloud_access.h"
 #include "controller/controller_service.h"
+#include "controller/testing/requests.h"
 
 namespace byok::controller::testing {
-
-// CreateVolume of a mounted ext4, SINGLE_NODE_WRITER volume whose Secret names `key_id`.
-inline ::csi::v1::CreateVolumeRequest MountedVolumeRequest(const std::string& name,
-                                                           const std::string& key_id) {
-  ::csi::v1::CreateVolumeRequest r;
-  r.set_name(name);
-  auto* cap = r.add_volume_capabilities();
-  cap->mutable_mount()->set_fs_type("ext4");
-  cap->mutable_access_mode()->set_mode(
-      ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
-  if (!key_id.empty()) (*r.mutable_secrets())["keyID"] = key_id;
-  return r;
-}
 
 class ControllerFixture : public ::testing::Test {
  protected:
