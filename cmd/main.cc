@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "controller/controller_service.h"
 #include "csi/identity_service.h"
+#include "cmd/openstack_metrics.h"
 #include "csi/metrics.h"
 #include "csi/backend_monitor.h"
 #include "csi/server.h"
@@ -76,6 +77,7 @@ int Run(int argc, char** argv) {
     }
   }
   auto stats = std::make_shared<openstack::HttpStats>();
+  metrics.AddCollectable(std::make_shared<OpenStackCallMetrics>(stats));
   auto cloud = cloud::OpenStackCloudAccess::Create(config->Clone(), stats);
   if (!cloud.ok()) return Fail("cannot set up the OpenStack clients", cloud.status());
 

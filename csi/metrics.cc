@@ -34,6 +34,11 @@ void Metrics::ObserveRpc(std::string_view method, std::string_view code, double 
   rpc_seconds_->Add({{"method", std::string(method)}}, kBuckets).Observe(seconds);
 }
 
+void Metrics::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {
+  if (exposer_) exposer_->RegisterCollectable(collectable);
+  collectables_.push_back(std::move(collectable));
+}
+
 absl::Status Metrics::Serve(const std::string& address) {
   std::string bind = address;
   if (!bind.empty() && bind.front() == ':') bind = StrCat("0.0.0.0", bind);
@@ -44,6 +49,7 @@ absl::Status Metrics::Serve(const std::string& address) {
         StrCat("--metrics-address ", address, ": cannot listen: ", e.what()));
   }
   exposer_->RegisterCollectable(registry_);
+  for (const auto& collectable : collectables_) exposer_->RegisterCollectable(collectable);
   return absl::OkStatus();
 }
 

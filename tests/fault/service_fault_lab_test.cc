@@ -309,6 +309,21 @@ TEST_F(ServiceFaultLab, KeystoneDownAtStartIsAMetricNotAFailedProbe) {
   scrape = WaitForMetric(port, up, absl::Seconds(60));
   EXPECT_NE(scrape.find(up), std::string::npos) << scrape;
   EXPECT_NE((*plugin)->Log().find("backend reachable"), std::string::npos);
+  // The client layer's counts of OpenStack traffic, exported: Keystone refused the
+  // connections while it was down, then issued a token (201).
+  auto has_line = [&scrape](std::initializer_list<std::string_view> parts) {
+    for (std::string_view line : Split(scrape, '\n')) {
+      bool all = true;
+      for (std::string_view part : parts) all = all && Contains(line, part);
+      if (all) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has_line({"byok_openstack_transport_errors_total{", "service=\"keystone\""}))
+      << scrape;
+  EXPECT_TRUE(has_line({"byok_openstack_responses_total{", "service=\"keystone\"", "code=\"201\""}))
+      << scrape;
+  EXPECT_TRUE(has_line({"byok_openstack_requests_total{", "service=\"keystone\""})) << scrape;
 }
 
 }  // namespace
