@@ -12,11 +12,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -27,9 +27,9 @@
 #include "cloud/openstack_cloud_access.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
+#include "controller/testing/requests.h"
 #include "controller/wait.h"
 #include "csi/csi.pb.h"
-#include "controller/testing/requests.h"
 #include "envelope/descriptor.h"
 #include "envelope/key_wrap.h"
 #include "openstack/cloud_config.h"
@@ -193,8 +193,8 @@ class Bench {
     auto r = CreateRequest(NewName("drv"));
     ::csi::v1::CreateVolumeResponse out;
     absl::Time t0 = absl::Now();
-    grpc::Status s = p.client().Call(csi::Client::FindMethod("CreateVolume"), r, &out,
-                                     absl::Seconds(300));
+    grpc::Status s =
+        p.client().Call(csi::Client::FindMethod("CreateVolume"), r, &out, absl::Seconds(300));
     absl::Duration d = absl::Now() - t0;
     if (!s.ok()) return absl::InternalError(StrCat("CreateVolume: ", s.error_message()));
     *id = out.volume().volume_id();
@@ -205,8 +205,8 @@ class Bench {
     r.set_volume_id(id);
     ::csi::v1::DeleteVolumeResponse out;
     absl::Time t0 = absl::Now();
-    grpc::Status s = p.client().Call(csi::Client::FindMethod("DeleteVolume"), r, &out,
-                                     absl::Seconds(300));
+    grpc::Status s =
+        p.client().Call(csi::Client::FindMethod("DeleteVolume"), r, &out, absl::Seconds(300));
     absl::Duration d = absl::Now() - t0;
     if (!s.ok()) return absl::InternalError(StrCat("DeleteVolume: ", s.error_message()));
     return d;
@@ -428,10 +428,14 @@ class Bench {
             absl::StatusOr<absl::Duration> deleted = absl::UnknownError("not created");
             if (created.ok()) deleted = driver ? DriverDelete(**p, vid) : DirectDelete(vid);
             std::lock_guard<std::mutex> l(mu);
-            if (!created.ok()) errors.push_back(std::string(created.status().message()));
-            else (driver ? dc : xc).push_back(Ms(*created));
-            if (created.ok() && !deleted.ok()) errors.push_back(std::string(deleted.status().message()));
-            else if (deleted.ok()) (driver ? dd : xd).push_back(Ms(*deleted));
+            if (!created.ok())
+              errors.push_back(std::string(created.status().message()));
+            else
+              (driver ? dc : xc).push_back(Ms(*created));
+            if (created.ok() && !deleted.ok())
+              errors.push_back(std::string(deleted.status().message()));
+            else if (deleted.ok())
+              (driver ? dd : xd).push_back(Ms(*deleted));
             if (driver) driver_ops += created.ok() + deleted.ok();
           }
         }
@@ -466,8 +470,8 @@ class Bench {
               << "| driver/direct p50, create | " << ratio(dc, xc) << " |\n"
               << "| driver/direct p50, delete | " << ratio(dd, xd) << " |\n"
               << "| wall time (s) | " << absl::ToDoubleSeconds(wall) << " |\n"
-              << "| throughput, all ops (driver+direct) per s | " << ops_total / absl::ToDoubleSeconds(wall)
-              << " |\n"
+              << "| throughput, all ops (driver+direct) per s | "
+              << ops_total / absl::ToDoubleSeconds(wall) << " |\n"
               << "| driver create+delete pairs per s (while sharing the lab with direct) | "
               << dc.size() / absl::ToDoubleSeconds(wall) << " |\n"
               << "| driver CPU ms per operation (utime+stime " << cpu << " ms / " << driver_ops
@@ -497,11 +501,11 @@ class Bench {
       absl::SleepFor(absl::Seconds(2));
     } while (absl::Now() - t0 < absl::Minutes(5));
     std::cout << "Census after the run: "
-              << (page.ok() ? StrCat(left, " volume(s) left and ", deleting,
-                                     " still deleting with cluster tag ", cluster_, " after ",
-                                     static_cast<int>(absl::ToDoubleSeconds(absl::Now() - t0)),
-                                     " s")
-                            : std::string(page.status().message()))
+              << (page.ok()
+                      ? StrCat(left, " volume(s) left and ", deleting,
+                               " still deleting with cluster tag ", cluster_, " after ",
+                               static_cast<int>(absl::ToDoubleSeconds(absl::Now() - t0)), " s")
+                      : std::string(page.status().message()))
               << ".\n";
   }
 

@@ -109,8 +109,7 @@ absl::StatusOr<Clients> OpenStackCloudAccess::ClientsOf(const std::shared_ptr<Id
   // The clients share ownership of the identity so a cache eviction cannot pull the
   // transport out from under a call in flight.
   clients.cinder = std::shared_ptr<openstack::CinderClient>(identity, identity->cinder.get());
-  clients.barbican =
-      std::shared_ptr<openstack::BarbicanClient>(identity, identity->barbican.get());
+  clients.barbican = std::shared_ptr<openstack::BarbicanClient>(identity, identity->barbican.get());
   clients.nova = std::shared_ptr<openstack::NovaClient>(identity, identity->nova.get());
   clients.identity = identity->description;
   clients.tenant = identity->tenant;
@@ -119,8 +118,10 @@ absl::StatusOr<Clients> OpenStackCloudAccess::ClientsOf(const std::shared_ptr<Id
   // leave volumes nobody can delete.
   if (clients.tenant && !PlausibleProjectId(clients.project_id)) {
     return absl::FailedPreconditionError(
-        StrCat(clients.identity, ": Keystone scoped the token to a project ID that cannot be "
-               "part of a volume ID (", Printable(clients.project_id), ")"));
+        StrCat(clients.identity,
+               ": Keystone scoped the token to a project ID that cannot be "
+               "part of a volume ID (",
+               Printable(clients.project_id), ")"));
   }
   return clients;
 }

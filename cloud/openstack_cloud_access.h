@@ -32,8 +32,7 @@ class OpenStackCloudAccess : public CloudAccess {
   struct Identity;  // one authenticated identity and its clients
   OpenStackCloudAccess(openstack::CloudConfig config, std::shared_ptr<openstack::HttpStats> stats)
       : config_(std::move(config)), stats_(std::move(stats)) {}
-  absl::StatusOr<std::shared_ptr<Identity>> MakeIdentity(openstack::AuthOptions auth,
-                                                         bool tenant);
+  absl::StatusOr<std::shared_ptr<Identity>> MakeIdentity(openstack::AuthOptions auth, bool tenant);
   std::shared_ptr<Identity> CachedTenant(const std::string& fingerprint);
   // The clients of `identity`, authenticated: the token names the project they act in.
   absl::StatusOr<Clients> ClientsOf(const std::shared_ptr<Identity>& identity,

@@ -42,22 +42,23 @@ bool HasAny(const SecretMap& secrets, std::initializer_list<const char*> keys) {
 }
 
 absl::StatusOr<std::optional<TenantCredential>> ParseCredential(const SecretMap& secrets) {
-  const bool has_credential = HasAny(secrets, {kSecretAppCredId, kSecretAppCredName,
-                                               kSecretAppCredSecret});
+  const bool has_credential =
+      HasAny(secrets, {kSecretAppCredId, kSecretAppCredName, kSecretAppCredSecret});
   if (!has_credential) {
     if (HasAny(secrets, {kSecretCloud, kSecretAuthUrl, kSecretRegion})) {
-      return absl::InvalidArgumentError(StrCat(
-          "the Secret sets ", kSecretCloud, ", ", kSecretAuthUrl, " or ", kSecretRegion,
-          " but carries no application credential: these keys only say where a tenant's own "
-          "credential (", kSecretAppCredId, " + ", kSecretAppCredSecret,
-          ") is used; the driver never lends the credentials of a cloud.conf section to a "
-          "Secret"));
+      return absl::InvalidArgumentError(
+          StrCat("the Secret sets ", kSecretCloud, ", ", kSecretAuthUrl, " or ", kSecretRegion,
+                 " but carries no application credential: these keys only say where a tenant's own "
+                 "credential (",
+                 kSecretAppCredId, " + ", kSecretAppCredSecret,
+                 ") is used; the driver never lends the credentials of a cloud.conf section to a "
+                 "Secret"));
     }
     return std::optional<TenantCredential>();
   }
   if (Get(secrets, kSecretAppCredSecret) == nullptr) {
-    return absl::InvalidArgumentError(StrCat("Secret key ", kSecretAppCredSecret,
-                                             " is required with an application credential"));
+    return absl::InvalidArgumentError(
+        StrCat("Secret key ", kSecretAppCredSecret, " is required with an application credential"));
   }
   if (!HasAny(secrets, {kSecretAppCredId, kSecretAppCredName})) {
     return absl::InvalidArgumentError(StrCat("Secret key ", kSecretAppCredId, " (or ",

@@ -47,8 +47,7 @@ struct RequestSecret {
 
 // InvalidArgument names the Secret key that is wrong and why; values are never echoed
 // (a Secret may hold anything, and messages become Kubernetes Events).
-absl::StatusOr<RequestSecret> ParseRequestSecret(
-    const std::map<std::string, std::string>& secrets);
+absl::StatusOr<RequestSecret> ParseRequestSecret(const std::map<std::string, std::string>& secrets);
 
 template <typename Map>
 absl::StatusOr<RequestSecret> ParseRequestSecretOf(const Map& secrets) {

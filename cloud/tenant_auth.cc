@@ -18,12 +18,12 @@ absl::StatusOr<std::string> ChooseAuthUrl(const TenantCredential& credential,
   for (const std::string& allowed : section.tenant_auth_urls) {
     if (wanted == allowed) return allowed;
   }
-  return absl::InvalidArgumentError(StrCat(
-      "Secret key ", kSecretAuthUrl, " names a Keystone that cloud.conf ",
-      SectionName(credential.cloud),
-      " does not allow: tenants may only name the URLs the operator lists in its "
-      "tenant-auth-urls (https); leave ",
-      kSecretAuthUrl, " out to use the cloud's own Keystone"));
+  return absl::InvalidArgumentError(
+      StrCat("Secret key ", kSecretAuthUrl, " names a Keystone that cloud.conf ",
+             SectionName(credential.cloud),
+             " does not allow: tenants may only name the URLs the operator lists in its "
+             "tenant-auth-urls (https); leave ",
+             kSecretAuthUrl, " out to use the cloud's own Keystone"));
 }
 
 }  // namespace
@@ -32,9 +32,9 @@ absl::StatusOr<openstack::AuthOptions> TenantAuthOptions(const TenantCredential&
                                                          const openstack::CloudConfig& config) {
   const openstack::AuthOptions* section = config.FindCloud(credential.cloud);
   if (section == nullptr) {
-    return absl::InvalidArgumentError(
-        StrCat("Secret key ", kSecretCloud, " names ", SectionName(credential.cloud),
-               ", which cloud.conf does not have"));
+    return absl::InvalidArgumentError(StrCat("Secret key ", kSecretCloud, " names ",
+                                             SectionName(credential.cloud),
+                                             ", which cloud.conf does not have"));
   }
   auto auth_url = ChooseAuthUrl(credential, *section);
   if (!auth_url.ok()) return auth_url.status();

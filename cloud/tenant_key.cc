@@ -30,17 +30,16 @@ absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::st
   auto meta = clients.barbican->GetSecret(call, *id);
   if (!meta.ok()) {
     if (absl::IsNotFound(meta.status())) {
-      return absl::InvalidArgumentError(
-          StrCat("Barbican key ", *id, " (Secret key ", kSecretKeyId,
-                 ") does not exist or has expired"));
+      return absl::InvalidArgumentError(StrCat("Barbican key ", *id, " (Secret key ", kSecretKeyId,
+                                               ") does not exist or has expired"));
     }
     if (absl::IsPermissionDenied(meta.status()) || absl::IsUnauthenticated(meta.status())) {
-      return absl::PermissionDeniedError(StrCat(
-          clients.identity, " may not read Barbican key ", *id,
-          clients.tenant ? "; check that the application credential's project owns the key"
-                         : "; the key's owner must grant the driver's user a read ACL "
-                           "(openstack acl user add --operation-type read ...) or put "
-                           "tenant credentials in the Secret"));
+      return absl::PermissionDeniedError(
+          StrCat(clients.identity, " may not read Barbican key ", *id,
+                 clients.tenant ? "; check that the application credential's project owns the key"
+                                : "; the key's owner must grant the driver's user a read ACL "
+                                  "(openstack acl user add --operation-type read ...) or put "
+                                  "tenant credentials in the Secret"));
     }
     return NotReached(meta.status(), *id);
   }
@@ -56,8 +55,8 @@ absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::st
   }
   std::string content_type = meta->DefaultContentType();
   if (content_type != "application/octet-stream") {
-    problems.push_back(StrCat("payload content type is \"", content_type,
-                              "\", not \"application/octet-stream\""));
+    problems.push_back(
+        StrCat("payload content type is \"", content_type, "\", not \"application/octet-stream\""));
   }
   if (!meta->status.empty() && meta->status != "ACTIVE") {
     problems.push_back(StrCat("status is ", meta->status, ", not ACTIVE"));
@@ -65,11 +64,10 @@ absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::st
   if (!problems.empty()) {
     std::string joined;
     for (const std::string& p : problems) StrAppend(&joined, joined.empty() ? "" : "; ", p);
-    return absl::InvalidArgumentError(
-        StrCat("Barbican key ", *id, " (Secret key ", kSecretKeyId,
-               ") cannot be a volume key: ", joined,
-               " (store it with --secret-type symmetric --algorithm aes --bit-length 256 "
-               "--payload-content-type application/octet-stream)"));
+    return absl::InvalidArgumentError(StrCat(
+        "Barbican key ", *id, " (Secret key ", kSecretKeyId, ") cannot be a volume key: ", joined,
+        " (store it with --secret-type symmetric --algorithm aes --bit-length 256 "
+        "--payload-content-type application/octet-stream)"));
   }
   auto payload = clients.barbican->GetPayload(call, *id);
   if (!payload.ok()) {
@@ -81,8 +79,8 @@ absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::st
     return NotReached(payload.status(), *id);
   }
   if (payload->size() != envelope::kKekBytes) {
-    return absl::InvalidArgumentError(StrCat("Barbican key ", *id, " payload has ",
-                                             payload->size(), " bytes; a 256-bit key has 32"));
+    return absl::InvalidArgumentError(StrCat("Barbican key ", *id, " payload has ", payload->size(),
+                                             " bytes; a 256-bit key has 32"));
   }
   return payload;
 }

@@ -26,8 +26,7 @@ TEST(VolumeHandleTest, BareAndOwnedIds) {
 TEST(VolumeHandleTest, IdsThatCannotBeOursAreNotFound) {
   for (const std::string& bad : {std::string(".."), std::string("."), std::string("a/b"),
                                  std::string(kVolume) + "@", std::string(kVolume) + "@../x",
-                                 std::string("@p"), std::string(100, 'x'),
-                                 std::string("a b")}) {
+                                 std::string("@p"), std::string(100, 'x'), std::string("a b")}) {
     auto h = ParseHandle(bad, "volume");
     EXPECT_EQ(h.status().code(), absl::StatusCode::kNotFound) << bad;
   }

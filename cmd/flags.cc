@@ -1,14 +1,13 @@
 #include "cmd/flags.h"
-#include "common/strings.h"
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/strings.h"
 
 // absl flag names cannot contain dashes; NormalizeDashes() below lets operators write
 // --cloud-config and --log-format as Kubernetes manifests conventionally do.
-ABSL_FLAG(std::string, endpoint, "unix:///csi/csi.sock",
-          "CSI endpoint: unix:///path/to/csi.sock");
+ABSL_FLAG(std::string, endpoint, "unix:///csi/csi.sock", "CSI endpoint: unix:///path/to/csi.sock");
 ABSL_FLAG(std::string, mode, "all", "Services to run: controller, node or all");
 ABSL_FLAG(std::string, cloud_config, "/etc/config/cloud.conf",
           "cloud.conf in the INI format of cinder-csi-plugin ([Global], [BlockStorage], "
@@ -73,8 +72,7 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   } else if (mode == "all") {
     options.mode = Mode::kAll;
   } else {
-    return absl::InvalidArgumentError(
-        StrCat("--mode=", mode, ": must be controller, node or all"));
+    return absl::InvalidArgumentError(StrCat("--mode=", mode, ": must be controller, node or all"));
   }
   options.cloud_config = absl::GetFlag(FLAGS_cloud_config);
   options.node_id = absl::GetFlag(FLAGS_node_id);
@@ -84,8 +82,7 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   } else if (format == "json") {
     options.log_format = log::Format::kJson;
   } else {
-    return absl::InvalidArgumentError(
-        StrCat("--log-format=", format, ": must be text or json"));
+    return absl::InvalidArgumentError(StrCat("--log-format=", format, ": must be text or json"));
   }
   options.verbosity = absl::GetFlag(FLAGS_v);
   if (options.verbosity < 0) return absl::InvalidArgumentError("--v must be 0 or more");

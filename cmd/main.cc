@@ -12,13 +12,13 @@
 #include "absl/flags/flag.h"
 #include "cloud/openstack_cloud_access.h"
 #include "cmd/flags.h"
+#include "cmd/openstack_metrics.h"
 #include "cmd/signals.h"
 #include "common/log.h"
 #include "controller/controller_service.h"
-#include "csi/identity_service.h"
-#include "cmd/openstack_metrics.h"
-#include "csi/metrics.h"
 #include "csi/backend_monitor.h"
+#include "csi/identity_service.h"
+#include "csi/metrics.h"
 #include "csi/server.h"
 #include "csi/version.h"
 #include "node/node_service.h"
@@ -58,9 +58,9 @@ int Run(int argc, char** argv) {
     return 2;
   }
   log::Configure(options->log_format, options->verbosity);
-  log::Info("starting", {{"driver", kDriverName},
-                         {"version", kDriverVersion},
-                         {"mode", absl::GetFlag(FLAGS_mode)}});
+  log::Info(
+      "starting",
+      {{"driver", kDriverName}, {"version", kDriverVersion}, {"mode", absl::GetFlag(FLAGS_mode)}});
 
   // Both services talk to OpenStack: the controller to create and attach, the node to read
   // the encryption descriptor and the tenant's key.

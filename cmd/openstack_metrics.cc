@@ -28,9 +28,11 @@ std::vector<prometheus::MetricFamily> OpenStackCallMetrics::Collect() const {
                           "OpenStack API requests the driver made (retries not included)");
   auto responses = Counter("byok_openstack_responses_total",
                            "OpenStack API attempts answered, by HTTP status code");
-  auto retries = Counter("byok_openstack_retries_total", "OpenStack API attempts that were retries");
-  auto transport = Counter("byok_openstack_transport_errors_total",
-                           "OpenStack API attempts that got no HTTP answer (refused, timed out, TLS)");
+  auto retries =
+      Counter("byok_openstack_retries_total", "OpenStack API attempts that were retries");
+  auto transport =
+      Counter("byok_openstack_transport_errors_total",
+              "OpenStack API attempts that got no HTTP answer (refused, timed out, TLS)");
   for (const auto& [key, counts] : stats_->Snapshot()) {
     // HttpStats keys are "service host:port".
     const size_t space = key.find(' ');

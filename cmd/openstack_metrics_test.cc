@@ -16,13 +16,14 @@ TEST(OpenStackCallMetricsTest, CountsByServiceEndpointAndStatus) {
 
   OpenStackCallMetrics metrics(stats);
   const std::string text = prometheus::TextSerializer().Serialize(metrics.Collect());
-  for (const char* line : {
-           R"(byok_openstack_requests_total{service="cinder",endpoint="127.0.0.1:8776"} 1)",
-           R"(byok_openstack_responses_total{service="cinder",endpoint="127.0.0.1:8776",code="503"} 1)",
-           R"(byok_openstack_responses_total{service="cinder",endpoint="127.0.0.1:8776",code="202"} 1)",
-           R"(byok_openstack_retries_total{service="cinder",endpoint="127.0.0.1:8776"} 1)",
-           R"(byok_openstack_transport_errors_total{service="barbican",endpoint="127.0.0.1:9311"} 1)",
-       }) {
+  for (
+      const char* line : {
+          R"(byok_openstack_requests_total{service="cinder",endpoint="127.0.0.1:8776"} 1)",
+          R"(byok_openstack_responses_total{service="cinder",endpoint="127.0.0.1:8776",code="503"} 1)",
+          R"(byok_openstack_responses_total{service="cinder",endpoint="127.0.0.1:8776",code="202"} 1)",
+          R"(byok_openstack_retries_total{service="cinder",endpoint="127.0.0.1:8776"} 1)",
+          R"(byok_openstack_transport_errors_total{service="barbican",endpoint="127.0.0.1:9311"} 1)",
+      }) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
 }

@@ -1,6 +1,6 @@
 #include "common/ini.h"
-#include "common/strings.h"
 
+#include "common/strings.h"
 
 namespace byok {
 namespace {
@@ -85,8 +85,7 @@ absl::StatusOr<IniDocument> ParseIni(std::string_view text) {
       continue;
     }
     if (doc.sections.empty()) {
-      return absl::InvalidArgumentError(
-          StrCat("line ", line_no, ": key outside of any [section]"));
+      return absl::InvalidArgumentError(StrCat("line ", line_no, ": key outside of any [section]"));
     }
     size_t eq = line.find('=');
     std::string_view key = StripWhitespace(line.substr(0, eq));

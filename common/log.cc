@@ -1,5 +1,4 @@
 #include "common/log.h"
-#include "common/strings.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/synchronization/mutex.h"
+#include "common/strings.h"
 
 namespace byok::log {
 namespace {
@@ -51,8 +51,8 @@ std::string QuoteIfNeeded(std::string_view value) {
     }
   }
   if (plain) return std::string(value);
-  return nlohmann::json(std::string(value)).dump(-1, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(std::string(value))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -84,7 +84,7 @@ void Emit(Severity severity, std::string_view message, std::initializer_list<Fie
   } else {
     char letter = severity == Severity::kInfo ? 'I' : severity == Severity::kWarning ? 'W' : 'E';
     line = StrCat(std::string(1, letter), Timestamp(false), " ",
-                        static_cast<long>(syscall(SYS_gettid)), "] ", message);
+                  static_cast<long>(syscall(SYS_gettid)), "] ", message);
     for (const Field& f : fields) StrAppend(&line, " ", f.key, "=", QuoteIfNeeded(f.value));
   }
   line.push_back('\n');

@@ -25,8 +25,8 @@ inline void AppendOne(std::string* out, absl::string_view s) { out->append(s.dat
 inline void AppendOne(std::string* out, char c) { out->push_back(c); }
 inline void AppendOne(std::string* out, bool b) { out->append(b ? "true" : "false"); }
 template <typename T>
-  requires(std::is_arithmetic_v<T> && !std::same_as<T, bool> && !std::same_as<T, char>)
-void AppendOne(std::string* out, T value) {
+requires(std::is_arithmetic_v<T> && !std::same_as<T, bool> &&
+         !std::same_as<T, char>) void AppendOne(std::string* out, T value) {
   if constexpr (std::is_floating_point_v<T>) {
     out->append(std::to_string(value));
   } else {
@@ -52,7 +52,9 @@ std::string StrCat(const Args&... args) {
 
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
 
-inline bool StartsWith(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
+inline bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.starts_with(prefix);
+}
 inline bool EndsWith(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
 inline bool Contains(std::string_view s, std::string_view needle) {
   return s.find(needle) != std::string_view::npos;

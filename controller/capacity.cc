@@ -20,16 +20,16 @@ absl::StatusOr<int64_t> SizeGiBFor(const ::csi::v1::CapacityRange& range) {
     return absl::InvalidArgumentError("capacity_range bytes must not be negative");
   }
   if (limit > 0 && required > limit) {
-    return absl::InvalidArgumentError(StrCat("capacity_range required_bytes ", required,
-                                             " exceeds limit_bytes ", limit));
+    return absl::InvalidArgumentError(
+        StrCat("capacity_range required_bytes ", required, " exceeds limit_bytes ", limit));
   }
   int64_t gib = required == 0
                     ? (limit > 0 && limit < kDefaultVolumeGiB * kGiB ? 0 : kDefaultVolumeGiB)
                     : CeilGiB(required);
   if (gib > kMaxVolumeGiB) {
     return absl::OutOfRangeError(StrCat("capacity_range required_bytes ", required,
-                                        " is more than the largest Cinder volume (",
-                                        kMaxVolumeGiB, " GiB)"));
+                                        " is more than the largest Cinder volume (", kMaxVolumeGiB,
+                                        " GiB)"));
   }
   // gib <= kMaxVolumeGiB (< 2^31), so gib * kGiB < 2^61 cannot overflow.
   if (gib == 0 || (limit > 0 && gib * kGiB > limit)) {

@@ -1,10 +1,10 @@
 #include "controller/capacity.h"
 
-#include <cstdint>
-#include <limits>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
 
 #include "common/strings.h"
 
@@ -30,8 +30,7 @@ TEST(CapacityTest, RoundsUpToWholeGiB) {
 TEST(CapacityTest, ImpossibleRanges) {
   EXPECT_EQ(SizeGiBFor(Range(kGiB + 1, kGiB + 2)).status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_EQ(SizeGiBFor(Range(0, kGiB / 2)).status().code(), absl::StatusCode::kOutOfRange);
-  EXPECT_EQ(SizeGiBFor(Range(2 * kGiB, kGiB)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SizeGiBFor(Range(2 * kGiB, kGiB)).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(SizeGiBFor(Range(-1, 0)).status().code(), absl::StatusCode::kInvalidArgument);
 }
 

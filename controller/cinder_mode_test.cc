@@ -13,20 +13,22 @@ class CinderModeTest : public testing::ControllerFixture {
   CinderModeTest() {
     cloud_.cinder->SetMaxMicroversion("3.75");
     cloud_.cinder->AddVolumeType({.id = "type-luks", .name = "luks"},
-                                 {.provider = "luks", .cipher = "aes-xts-plain64",
-                                  .key_size = 256, .control_location = "front-end"});
+                                 {.provider = "luks",
+                                  .cipher = "aes-xts-plain64",
+                                  .key_size = 256,
+                                  .control_location = "front-end"});
   }
 
   // byok-for-cinder from 3.71; a faithful clone copies the key's bytes, an unfaithful one
   // stores other bytes under a new ID.
   void ByokCinder(bool faithful) {
-    cloud_.cinder->EnableByok("3.71", [this, faithful](const std::string& id)
-                                          -> absl::StatusOr<std::string> {
-      auto payload = cloud_.barbican->GetPayload({}, id);
-      if (!payload.ok()) return payload.status();
-      return cloud_.barbican->AddSecret(faithful ? std::move(*payload)
-                                                 : SecureBytes::FromView(std::string(32, 'X')));
-    });
+    cloud_.cinder->EnableByok(
+        "3.71", [this, faithful](const std::string& id) -> absl::StatusOr<std::string> {
+          auto payload = cloud_.barbican->GetPayload({}, id);
+          if (!payload.ok()) return payload.status();
+          return cloud_.barbican->AddSecret(faithful ? std::move(*payload)
+                                                     : SecureBytes::FromView(std::string(32, 'X')));
+        });
   }
 
   grpc::Status Create(const std::string& name, ::csi::v1::CreateVolumeResponse* out) {

@@ -15,8 +15,8 @@ absl::Time ControllerService::DeadlineOf(const grpc::ServerContext* context) con
 }
 
 absl::StatusOr<ControllerService::Session> ControllerService::Begin(
-    const std::string& key, std::string_view activity,
-    const cloud::RequestSecret& secret, absl::Time deadline) {
+    const std::string& key, std::string_view activity, const cloud::RequestSecret& secret,
+    absl::Time deadline) {
   auto guard = inflight_.TryAcquire(key);
   if (!guard) return csi::AlreadyInProgress(activity);
   auto clients = cloud_->ForSecret(secret, deadline);

@@ -6,8 +6,8 @@
 #include "cloud/cloud_access.h"
 #include "cloud/volume_handle.h"
 #include "csi/csi.grpc.pb.h"
-#include "csi/topology.h"
 #include "csi/inflight.h"
+#include "csi/topology.h"
 #include "envelope/descriptor.h"
 
 namespace byok::controller {
@@ -43,9 +43,9 @@ class ControllerService final : public ::csi::v1::Controller::Service {
   grpc::Status DeleteVolume(grpc::ServerContext* context,
                             const ::csi::v1::DeleteVolumeRequest* request,
                             ::csi::v1::DeleteVolumeResponse* response) override;
-  grpc::Status ControllerPublishVolume(grpc::ServerContext* context,
-                                       const ::csi::v1::ControllerPublishVolumeRequest* request,
-                                       ::csi::v1::ControllerPublishVolumeResponse* response) override;
+  grpc::Status ControllerPublishVolume(
+      grpc::ServerContext* context, const ::csi::v1::ControllerPublishVolumeRequest* request,
+      ::csi::v1::ControllerPublishVolumeResponse* response) override;
   grpc::Status ControllerUnpublishVolume(
       grpc::ServerContext* context, const ::csi::v1::ControllerUnpublishVolumeRequest* request,
       ::csi::v1::ControllerUnpublishVolumeResponse* response) override;
@@ -94,11 +94,13 @@ class ControllerService final : public ::csi::v1::Controller::Service {
                                 const ::csi::v1::DeleteSnapshotRequest& request);
   absl::Status DoListSnapshots(absl::Time deadline, const ::csi::v1::ListSnapshotsRequest& request,
                                ::csi::v1::ListSnapshotsResponse* response);
-  absl::Status DoExpand(absl::Time deadline, const ::csi::v1::ControllerExpandVolumeRequest& request,
+  absl::Status DoExpand(absl::Time deadline,
+                        const ::csi::v1::ControllerExpandVolumeRequest& request,
                         ::csi::v1::ControllerExpandVolumeResponse* response);
   absl::Status DoListVolumes(absl::Time deadline, const ::csi::v1::ListVolumesRequest& request,
                              ::csi::v1::ListVolumesResponse* response);
-  absl::Status DoGetVolume(absl::Time deadline, const ::csi::v1::ControllerGetVolumeRequest& request,
+  absl::Status DoGetVolume(absl::Time deadline,
+                           const ::csi::v1::ControllerGetVolumeRequest& request,
                            ::csi::v1::ControllerGetVolumeResponse* response);
   absl::Status DoValidate(absl::Time deadline,
                           const ::csi::v1::ValidateVolumeCapabilitiesRequest& request,

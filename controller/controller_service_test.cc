@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "cloud/testing/fake_cloud_access.h"
 #include "controller/capacity.h"
 #include "envelope/key_wrap.h"
-#include "cloud/testing/fake_cloud_access.h"
 
 namespace byok::controller {
 namespace {
@@ -22,8 +22,8 @@ class ControllerServiceTest : public ::testing::Test {
  protected:
   ControllerServiceTest() : service_(&cloud_, ControllerOptions{}) {
     key_id_ = cloud_.barbican->AddSecret(SecureBytes::FromView(std::string(32, 'K')));
-    cloud_.nova->AddServer({.id = "node-1", .name = "node-1", .status = "ACTIVE",
-                            .availability_zone = "nova"});
+    cloud_.nova->AddServer(
+        {.id = "node-1", .name = "node-1", .status = "ACTIVE", .availability_zone = "nova"});
   }
 
   ::csi::v1::CreateVolumeRequest Request(const std::string& name) {
@@ -31,7 +31,8 @@ class ControllerServiceTest : public ::testing::Test {
     r.set_name(name);
     auto* cap = r.add_volume_capabilities();
     cap->mutable_mount()->set_fs_type("ext4");
-    cap->mutable_access_mode()->set_mode(::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+    cap->mutable_access_mode()->set_mode(
+        ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
     (*r.mutable_secrets())["keyID"] = key_id_;
     return r;
   }
@@ -96,29 +97,38 @@ TEST_F(ControllerServiceTest, BadInputCreatesNothing) {
       {"no name", [](auto& r) { r.clear_name(); }, grpc::StatusCode::INVALID_ARGUMENT},
       {"no capabilities", [](auto& r) { r.clear_volume_capabilities(); },
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"missing key", [](auto& r) { r.mutable_secrets()->erase("keyID");
-                                     (*r.mutable_parameters())["encryption"] = "envelope"; },
+      {"missing key",
+       [](auto& r) {
+         r.mutable_secrets()->erase("keyID");
+         (*r.mutable_parameters())["encryption"] = "envelope";
+       },
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"unknown key", [](auto& r) { (*r.mutable_secrets())["keyID"] =
-                                         "11111111-2222-3333-4444-555555555555"; },
+      {"unknown key",
+       [](auto& r) { (*r.mutable_secrets())["keyID"] = "11111111-2222-3333-4444-555555555555"; },
        grpc::StatusCode::INVALID_ARGUMENT},
       {"other project's key", [&](auto& r) { (*r.mutable_secrets())["keyID"] = other_project_key; },
        grpc::StatusCode::PERMISSION_DENIED},
       {"128-bit key", [&](auto& r) { (*r.mutable_secrets())["keyID"] = short_key; },
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"encryption=none with key", [](auto& r) { (*r.mutable_parameters())["encryption"] = "none"; },
+      {"encryption=none with key",
+       [](auto& r) { (*r.mutable_parameters())["encryption"] = "none"; },
        grpc::StatusCode::INVALID_ARGUMENT},
       {"unknown parameter", [](auto& r) { (*r.mutable_parameters())["colour"] = "blue"; },
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"impossible capacity", [](auto& r) {
+      {"impossible capacity",
+       [](auto& r) {
          r.mutable_capacity_range()->set_required_bytes(kGiB + 1);
-         r.mutable_capacity_range()->set_limit_bytes(kGiB + 2); },
+         r.mutable_capacity_range()->set_limit_bytes(kGiB + 2);
+       },
        grpc::StatusCode::OUT_OF_RANGE},
-      {"multi-node access", [](auto& r) {
+      {"multi-node access",
+       [](auto& r) {
          r.mutable_volume_capabilities(0)->mutable_access_mode()->set_mode(
-             ::csi::v1::VolumeCapability::AccessMode::MULTI_NODE_MULTI_WRITER); },
+             ::csi::v1::VolumeCapability::AccessMode::MULTI_NODE_MULTI_WRITER);
+       },
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"cinder mode on stock Cinder", [](auto& r) { (*r.mutable_parameters())["encryption"] = "cinder"; },
+      {"cinder mode on stock Cinder",
+       [](auto& r) { (*r.mutable_parameters())["encryption"] = "cinder"; },
        grpc::StatusCode::FAILED_PRECONDITION},
   };
   size_t secrets_before = cloud_.barbican->SecretCount();

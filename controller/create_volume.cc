@@ -5,12 +5,12 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "cloud/volume_handle.h"
 #include "common/log.h"
 #include "common/strings.h"
-#include "cloud/volume_handle.h"
 #include "controller/capacity.h"
-#include "controller/lookups.h"
 #include "controller/controller_service.h"
+#include "controller/lookups.h"
 #include "controller/parameters.h"
 #include "controller/volume_capabilities.h"
 #include "controller/wait.h"
@@ -47,8 +47,8 @@ absl::StatusOr<std::string> SourceId(const std::string& csi_id, std::string_view
                                      const cloud::Clients& clients) {
   auto handle = cloud::ParseHandle(csi_id, what);
   if (!handle.ok()) return handle.status();
-  if (absl::Status s = cloud::CheckOwner(*handle, clients, StrCat(what, " ", csi_id),
-                                         kSourceSecretHint);
+  if (absl::Status s =
+          cloud::CheckOwner(*handle, clients, StrCat(what, " ", csi_id), kSourceSecretHint);
       !s.ok()) {
     return s;
   }
@@ -100,7 +100,8 @@ absl::StatusOr<Source> LoadSource(const cloud::Clients& clients,
     metadata = volume->metadata;
     display_name = volume->name;
   } else {
-    return absl::InvalidArgumentError("volume_content_source names neither a snapshot nor a volume");
+    return absl::InvalidArgumentError(
+        "volume_content_source names neither a snapshot nor a volume");
   }
   auto descriptor = envelope::FromMetadata(metadata);
   if (!descriptor.ok()) return descriptor.status();
@@ -125,11 +126,12 @@ absl::StatusOr<std::string> ZoneFor(const VolumeSpec& spec,
   if (!spec.availability.empty()) {
     if (!requisite.empty() &&
         std::find(requisite.begin(), requisite.end(), spec.availability) == requisite.end()) {
-      return absl::InvalidArgumentError(StrCat(
-          "StorageClass parameter ", kParamAvailability, "=", spec.availability,
-          " is not among the zones the volume must be reachable from (", kTopologyZoneKey, ": ",
-          absl::StrJoin(requisite, ", "), "); drop the parameter or the class's "
-          "allowedTopologies that exclude it"));
+      return absl::InvalidArgumentError(
+          StrCat("StorageClass parameter ", kParamAvailability, "=", spec.availability,
+                 " is not among the zones the volume must be reachable from (", kTopologyZoneKey,
+                 ": ", absl::StrJoin(requisite, ", "),
+                 "); drop the parameter or the class's "
+                 "allowedTopologies that exclude it"));
     }
     return spec.availability;
   }
@@ -144,7 +146,8 @@ absl::StatusOr<std::string> ZoneFor(const VolumeSpec& spec,
 // may be spent, and leaving it would orphan a volume (and, in cinder mode, a key clone).
 void DeleteCreated(openstack::CinderClient& cinder, const std::string& id, std::string_view why) {
   absl::Time deadline = absl::Now() + absl::Seconds(60);
-  log::Warning("deleting volume created by this call", {{"volume", id}, {"reason", std::string(why)}});
+  log::Warning("deleting volume created by this call",
+               {{"volume", id}, {"reason", std::string(why)}});
   auto volume = WaitForVolume(cinder, id, {"available", "error"}, deadline);
   // The wrapped DEK first, as DeleteVolume does: a volume is never deleted with it.
   (void)cinder.DeleteVolumeMetadataKey(Call(deadline), id, envelope::kMetaWrappedDek);
@@ -202,8 +205,8 @@ absl::Status CheckCompatible(const openstack::Volume& volume, const VolumeSpec& 
   auto created_for = volume.metadata.find(kMetaCreatedFor);
   if (created_for == volume.metadata.end() || created_for->second != request.name()) {
     return absl::AlreadyExistsError(StrCat("a Cinder volume named ", request.name(),
-                                           " exists that this driver did not create (",
-                                           volume.id, ")"));
+                                           " exists that this driver did not create (", volume.id,
+                                           ")"));
   }
   if (!SizeFits(volume.size_gib, request.capacity_range())) return mismatch("size");
   auto descriptor = envelope::FromMetadata(volume.metadata);
@@ -246,8 +249,8 @@ absl::Status ConcedeToOlder(openstack::CinderClient& cinder, const std::string& 
                             const std::string& created, absl::Time deadline) {
   auto winner = OldestOfName(cinder, name, deadline);
   if (!winner.ok() || *winner == created) return absl::OkStatus();
-  DeleteCreated(cinder, created, StrCat("a concurrent CreateVolume of ", name, " created ",
-                                        *winner, " first"));
+  DeleteCreated(cinder, created,
+                StrCat("a concurrent CreateVolume of ", name, " created ", *winner, " first"));
   return absl::AbortedError(StrCat("a concurrent CreateVolume of ", name, " created volume ",
                                    *winner, "; retry to get it"));
 }
@@ -338,9 +341,9 @@ absl::StatusOr<Resolved> ResolveSourceAndKey(const cloud::Clients& clients,
   }
   if (spec.mode == Mode::kCinder) {
     if (resolved.source && resolved.source->descriptor.key_id != spec.key_id) {
-      return absl::InvalidArgumentError(StrCat(
-          "in cinder mode a clone or restore keeps the source's key ",
-          resolved.source->descriptor.key_id, ", but the Secret names key ", spec.key_id));
+      return absl::InvalidArgumentError(
+          StrCat("in cinder mode a clone or restore keeps the source's key ",
+                 resolved.source->descriptor.key_id, ", but the Secret names key ", spec.key_id));
     }
     auto version = clients.cinder->GetApiVersion(Call(deadline));
     if (!version.ok()) return version.status();
@@ -381,8 +384,8 @@ absl::StatusOr<std::optional<openstack::Volume>> AdoptExisting(
     }
     auto ready = WaitForVolume(cinder, volume.id, {"available", "in-use"}, deadline);
     if (absl::IsDeadlineExceeded(ready.status())) {
-      return absl::AbortedError(StrCat("volume ", volume.id, " for ", request.name(),
-                                       " is still being created; retry"));
+      return absl::AbortedError(
+          StrCat("volume ", volume.id, " for ", request.name(), " is still being created; retry"));
     }
     if (!ready.ok()) return ready.status();
     if (params.spec.mode == Mode::kCinder) {
@@ -420,17 +423,17 @@ absl::StatusOr<SecureBytes> SourceDek(const cloud::Clients& clients, const Sourc
 // The encryption descriptor, written in the create request itself so that no volume ever
 // exists without it. In envelope mode: a fresh data key (LUKS pending), or the source's,
 // wrapped with the tenant's key and bound to this volume's name.
-absl::StatusOr<Descriptor> BuildDescriptor(const cloud::Clients& clients,
-                                           const std::string& name, const CreateParams& params,
-                                           const Resolved& resolved, absl::Time deadline) {
+absl::StatusOr<Descriptor> BuildDescriptor(const cloud::Clients& clients, const std::string& name,
+                                           const CreateParams& params, const Resolved& resolved,
+                                           absl::Time deadline) {
   Descriptor descriptor;
   descriptor.mode = params.spec.mode;
   descriptor.key_id = params.spec.key_id;
   if (params.spec.mode != Mode::kEnvelope) return descriptor;
   SecureBytes dek;
   if (resolved.source) {
-    auto unwrapped = SourceDek(clients, *resolved.source, params.spec.key_id, resolved.key,
-                               deadline);
+    auto unwrapped =
+        SourceDek(clients, *resolved.source, params.spec.key_id, resolved.key, deadline);
     if (!unwrapped.ok()) return unwrapped.status();
     dek = *std::move(unwrapped);
     descriptor.luks_state = resolved.source->descriptor.luks_state;
@@ -517,9 +520,9 @@ absl::Status NotSettled(openstack::CinderClient& cinder, const std::string& name
   }
   if (absl::IsUnavailable(waited)) {
     // Cinder could not be asked: the volume is left for the retry, which finds it by name.
-    return absl::UnavailableError(StrCat("volume ", id, " for ", name,
-                                         " was requested but Cinder stopped answering: ",
-                                         waited.message(), "; retry"));
+    return absl::UnavailableError(
+        StrCat("volume ", id, " for ", name,
+               " was requested but Cinder stopped answering: ", waited.message(), "; retry"));
   }
   std::string fault = FaultOf(cinder, id);
   DeleteCreated(cinder, id, fault);
@@ -534,12 +537,9 @@ absl::Status NotSettled(openstack::CinderClient& cinder, const std::string& name
 // Creates the volume and waits until it is available, keeping only the oldest of racing
 // creators' volumes and, in cinder mode, only a volume whose key clone holds the tenant's
 // bytes.
-absl::StatusOr<openstack::Volume> CreateAndSettle(const cloud::Clients& clients,
-                                                  const CinderCreate& create,
-                                                  const CreateParams& params,
-                                                  const Resolved& resolved,
-                                                  std::string_view byok_microversion,
-                                                  absl::Time deadline) {
+absl::StatusOr<openstack::Volume> CreateAndSettle(
+    const cloud::Clients& clients, const CinderCreate& create, const CreateParams& params,
+    const Resolved& resolved, std::string_view byok_microversion, absl::Time deadline) {
   openstack::CinderClient& cinder = *clients.cinder;
   const std::string& name = create.request.name;
   auto created = cinder.CreateVolume(create.call, create.request);
@@ -596,10 +596,10 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   }
   auto descriptor = BuildDescriptor(clients, request.name(), *params, *resolved, deadline);
   if (!descriptor.ok()) return descriptor.status();
-  CinderCreate create = BuildCinderCreate(clients, request.name(), *params, *resolved,
-                                          *descriptor, options_, deadline);
-  auto ready = CreateAndSettle(clients, create, *params, *resolved, options_.byok_microversion,
-                               deadline);
+  CinderCreate create = BuildCinderCreate(clients, request.name(), *params, *resolved, *descriptor,
+                                          options_, deadline);
+  auto ready =
+      CreateAndSettle(clients, create, *params, *resolved, options_.byok_microversion, deadline);
   if (!ready.ok()) return ready.status();
   FillResponse(*ready, params->spec, clients, request, response);
   return absl::OkStatus();

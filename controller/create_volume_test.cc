@@ -13,8 +13,8 @@ namespace {
 // create lands: it is older, so it is the one both keep.
 class RacedCinder : public openstack::testing::FakeCinder {
  public:
-  absl::StatusOr<openstack::Volume> CreateVolume(
-      const openstack::CallOptions& o, const openstack::CreateVolumeRequest& r) override {
+  absl::StatusOr<openstack::Volume> CreateVolume(const openstack::CallOptions& o,
+                                                 const openstack::CreateVolumeRequest& r) override {
     if (competitor_.empty()) {
       openstack::Volume other;
       other.name = r.name;

@@ -11,8 +11,8 @@ using openstack::CallOptions;
 namespace {
 
 bool Attached(const openstack::Volume& volume) {
-  return !volume.attachments.empty() || volume.status == "in-use" ||
-         volume.status == "attaching" || volume.status == "detaching";
+  return !volume.attachments.empty() || volume.status == "in-use" || volume.status == "attaching" ||
+         volume.status == "detaching";
 }
 
 // The number of the volume's snapshots that are not being deleted. Snapshots DeleteSnapshot
@@ -47,14 +47,15 @@ absl::Status EraseAndDelete(openstack::CinderClient& cinder, const CallOptions& 
   auto snapshots = LiveSnapshotsOf(cinder, call, volume.id);
   if (!snapshots.ok()) return snapshots.status();
   if (*snapshots > 0) {
-    return absl::FailedPreconditionError(StrCat("volume ", volume.id, " still has ", *snapshots,
-                                                " snapshot(s); delete them first"));
+    return absl::FailedPreconditionError(
+        StrCat("volume ", volume.id, " still has ", *snapshots, " snapshot(s); delete them first"));
   }
   auto descriptor = envelope::FromMetadata(volume.metadata);
   if (descriptor.ok() && descriptor->mode == envelope::Mode::kEnvelope) {
     // Crypto-erase: without the wrapped DEK the data on the volume (and any copy of the
     // backing file) can never be decrypted again, whatever Cinder does with the blocks.
-    absl::Status erased = cinder.DeleteVolumeMetadataKey(call, volume.id, envelope::kMetaWrappedDek);
+    absl::Status erased =
+        cinder.DeleteVolumeMetadataKey(call, volume.id, envelope::kMetaWrappedDek);
     if (!erased.ok() && !absl::IsNotFound(erased)) {
       return absl::Status(erased.code(),
                           StrCat("could not crypto-erase volume ", volume.id,
@@ -149,11 +150,11 @@ absl::Status ControllerService::DoDeleteVolume(absl::Time deadline,
   if (volume->status == "deleting") return absl::OkStatus();
   if (Attached(*volume)) {
     std::string servers;
-    for (const auto& a : volume->attachments) StrAppend(&servers, servers.empty() ? "" : ", ", a.server_id);
-    return absl::FailedPreconditionError(StrCat("volume ", volume->id, " is ", volume->status,
-                                                servers.empty() ? "" : " (attached to ", servers,
-                                                servers.empty() ? "" : ")",
-                                                "; unpublish it first"));
+    for (const auto& a : volume->attachments)
+      StrAppend(&servers, servers.empty() ? "" : ", ", a.server_id);
+    return absl::FailedPreconditionError(StrCat(
+        "volume ", volume->id, " is ", volume->status, servers.empty() ? "" : " (attached to ",
+        servers, servers.empty() ? "" : ")", "; unpublish it first"));
   }
   // Duplicates first: once the volume itself is gone a retry of this call answers OK at
   // once and would never look for them.

@@ -50,8 +50,10 @@ absl::StatusOr<VolumeSpec> ParseVolumeSpec(const std::map<std::string, std::stri
   }
   if (spec.mode != envelope::Mode::kNone && spec.key_id.empty()) {
     return absl::InvalidArgumentError(
-        StrCat(kParamEncryption, "=", envelope::ModeName(spec.mode), " needs the key's ID in the "
-               "provisioner Secret under \"", cloud::kSecretKeyId,
+        StrCat(kParamEncryption, "=", envelope::ModeName(spec.mode),
+               " needs the key's ID in the "
+               "provisioner Secret under \"",
+               cloud::kSecretKeyId,
                "\" (is the PVC annotated with byok.cinder.csi.openstack.org/key-secret?)"));
   }
   return spec;

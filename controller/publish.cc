@@ -35,9 +35,8 @@ absl::Status ControllerService::DoPublish(absl::Time deadline,
   }
   if (absl::Status s = CheckCapability(request.volume_capability()); !s.ok()) return s;
   cloud::Handle handle;
-  auto session =
-      BeginOnId(request.volume_id(), "volume", request.secrets(), deadline, kPublishSecretHint,
-                &handle);
+  auto session = BeginOnId(request.volume_id(), "volume", request.secrets(), deadline,
+                           kPublishSecretHint, &handle);
   if (!session.ok()) return session.status();
   const cloud::Clients* clients = &session->clients;
   const CallOptions& call = session->call;
@@ -60,9 +59,8 @@ absl::Status ControllerService::DoPublish(absl::Time deadline,
 
   for (const auto& a : volume->attachments) {
     if (a.server_id != request.node_id()) {
-      return absl::FailedPreconditionError(StrCat("volume ", volume->id,
-                                                  " is attached to another node (", a.server_id,
-                                                  ")"));
+      return absl::FailedPreconditionError(
+          StrCat("volume ", volume->id, " is attached to another node (", a.server_id, ")"));
     }
   }
   if (!AttachedTo(*volume, request.node_id())) {
@@ -77,9 +75,9 @@ absl::Status ControllerService::DoPublish(absl::Time deadline,
         std::string lower = ToLower(ToStd(attached.status().message()));
         if (Contains(lower, "maximum") || Contains(lower, "limit") ||
             absl::IsResourceExhausted(attached.status())) {
-          return absl::ResourceExhaustedError(StrCat("node ", request.node_id(),
-                                                     " cannot take more volumes: ",
-                                                     ToStd(attached.status().message())));
+          return absl::ResourceExhaustedError(
+              StrCat("node ", request.node_id(),
+                     " cannot take more volumes: ", ToStd(attached.status().message())));
         }
         if (absl::IsFailedPrecondition(attached.status())) {
           // 409: the volume or server is busy; the attacher retries.
@@ -90,8 +88,9 @@ absl::Status ControllerService::DoPublish(absl::Time deadline,
       log::Info("attaching volume", {{"volume", volume->id}, {"node", request.node_id()}});
     }
   }
-  auto in_use = WaitForVolume(*clients->cinder, volume->id, {"in-use"}, deadline,
-                              [&](const openstack::Volume& v) { return AttachedTo(v, request.node_id()); });
+  auto in_use =
+      WaitForVolume(*clients->cinder, volume->id, {"in-use"}, deadline,
+                    [&](const openstack::Volume& v) { return AttachedTo(v, request.node_id()); });
   if (absl::IsDeadlineExceeded(in_use.status())) {
     return absl::AbortedError(StrCat("volume ", volume->id, " is still attaching; retry"));
   }
@@ -108,9 +107,8 @@ absl::Status ControllerService::DoUnpublish(
   // An ID that is not ours names no volume, which is then unpublished everywhere.
   if (!cloud::ParseHandle(request.volume_id(), "volume").ok()) return absl::OkStatus();
   cloud::Handle handle;
-  auto session =
-      BeginOnId(request.volume_id(), "volume", request.secrets(), deadline, kPublishSecretHint,
-                &handle);
+  auto session = BeginOnId(request.volume_id(), "volume", request.secrets(), deadline,
+                           kPublishSecretHint, &handle);
   if (!session.ok()) return session.status();
   const cloud::Clients* clients = &session->clients;
   const CallOptions& call = session->call;

@@ -50,9 +50,8 @@ absl::StatusOr<std::string> ExistingSnapshot(openstack::CinderClient& cinder,
   std::string found;
   for (const auto& snapshot : existing->snapshots) {
     if (snapshot.volume_id != volume_id) {
-      return absl::AlreadyExistsError(StrCat("snapshot ", name,
-                                             " already exists for another volume (",
-                                             snapshot.volume_id, ")"));
+      return absl::AlreadyExistsError(StrCat(
+          "snapshot ", name, " already exists for another volume (", snapshot.volume_id, ")"));
     }
     if (StartsWith(snapshot.status, "error")) {
       // Its copy of the wrapped DEK goes first, as in DeleteSnapshot.
@@ -140,8 +139,7 @@ absl::Status ControllerService::DoCreateSnapshot(absl::Time deadline,
   }
   if (!ready.ok()) return ready.status();
   // The ID names the identity that made it, never what the (tenant-writable) metadata says.
-  FillSnapshot(*ready, cloud::HandleFor(ready->id, session->clients),
-               response->mutable_snapshot());
+  FillSnapshot(*ready, cloud::HandleFor(ready->id, session->clients), response->mutable_snapshot());
   return absl::OkStatus();
 }
 
@@ -164,8 +162,8 @@ absl::Status ControllerService::DoDeleteSnapshot(absl::Time deadline,
     // Cinder refuses to delete a snapshot it is still taking; wait for it to settle.
     auto settled = WaitForSnapshot(cinder, handle.cinder_id, deadline);
     if (absl::IsDeadlineExceeded(settled.status())) {
-      return absl::AbortedError(StrCat("snapshot ", handle.cinder_id,
-                                       " is still being created; retry the delete"));
+      return absl::AbortedError(
+          StrCat("snapshot ", handle.cinder_id, " is still being created; retry the delete"));
     }
   }
   if (snapshot->metadata.count(envelope::kMetaWrappedDek) > 0) {
@@ -199,9 +197,9 @@ absl::Status ControllerService::DoListSnapshots(absl::Time deadline,
   if (!request.snapshot_id().empty()) {
     auto handle = cloud::ParseHandle(request.snapshot_id(), "snapshot");
     if (!handle.ok()) return absl::OkStatus();  // empty list
-    auto clients = cloud::OwnerClients(*cloud_, *handle, *secret, deadline,
-                                       StrCat("snapshot ", request.snapshot_id()),
-                                       kSnapshotSecretHint);
+    auto clients =
+        cloud::OwnerClients(*cloud_, *handle, *secret, deadline,
+                            StrCat("snapshot ", request.snapshot_id()), kSnapshotSecretHint);
     if (!clients.ok()) return clients.status();
     auto snapshot = clients->cinder->GetSnapshot(call, handle->cinder_id);
     if (absl::IsNotFound(snapshot.status())) return absl::OkStatus();  // empty list

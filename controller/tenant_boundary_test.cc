@@ -21,8 +21,8 @@ class TenantBoundaryTest : public ::testing::Test {
  protected:
   TenantBoundaryTest() : cloud_("tenant"), service_(&cloud_, ControllerOptions{}) {
     key_id_ = cloud_.barbican->AddSecret(SecureBytes::FromView(std::string(32, 'K')));
-    cloud_.nova->AddServer({.id = "node-1", .name = "node-1", .status = "ACTIVE",
-                            .availability_zone = "nova"});
+    cloud_.nova->AddServer(
+        {.id = "node-1", .name = "node-1", .status = "ACTIVE", .availability_zone = "nova"});
   }
 
   // A Secret with the key and, for a tenant, an application credential.
@@ -154,8 +154,7 @@ TEST_F(TenantBoundaryTest, SnapshotsOfATenantsVolumeAreTheirsAndCloneOnlyForThem
   restore.set_name("pvc-restored");
   auto* cap = restore.add_volume_capabilities();
   cap->mutable_mount();
-  cap->mutable_access_mode()->set_mode(
-      ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+  cap->mutable_access_mode()->set_mode(::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
   restore.mutable_volume_content_source()->mutable_snapshot()->set_snapshot_id(
       snap.snapshot().snapshot_id());
   *restore.mutable_secrets() = Secret("tenant-b");

@@ -49,7 +49,8 @@ absl::Status ControllerService::DoListVolumes(absl::Time deadline,
     if (v.status == "deleting") continue;
     auto* entry = response->add_entries();
     FillVolume(v, entry->mutable_volume());
-    for (const auto& a : v.attachments) entry->mutable_status()->add_published_node_ids(a.server_id);
+    for (const auto& a : v.attachments)
+      entry->mutable_status()->add_published_node_ids(a.server_id);
     FillCondition(v, entry->mutable_status()->mutable_volume_condition());
   }
   response->set_next_token(page->next_marker);
@@ -91,9 +92,9 @@ absl::Status ControllerService::DoValidate(
   if (!handle.ok()) return handle.status();
   auto secret = cloud::ParseRequestSecretOf(request.secrets());
   if (!secret.ok()) return secret.status();
-  auto clients = cloud::OwnerClients(*cloud_, *handle, *secret, deadline,
-                                     StrCat("volume ", request.volume_id()),
-                                     "pass the tenant's Secret");
+  auto clients =
+      cloud::OwnerClients(*cloud_, *handle, *secret, deadline,
+                          StrCat("volume ", request.volume_id()), "pass the tenant's Secret");
   if (!clients.ok()) return clients.status();
   CallOptions call;
   call.deadline = deadline;

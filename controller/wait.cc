@@ -40,8 +40,8 @@ absl::StatusOr<T> Poll(Get get, std::initializer_list<std::string_view> done, ab
     bool reached = std::find(done.begin(), done.end(), item->status) != done.end();
     if (reached && (!also || also(*item))) return item;
     if (StartsWith(item->status, "error")) {
-      return absl::InternalError(StrCat("Cinder put ", what, " ", id, " into status ",
-                                        item->status));
+      return absl::InternalError(
+          StrCat("Cinder put ", what, " ", id, " into status ", item->status));
     }
     absl::Duration pause = PollInterval(attempt);
     if (absl::Now() + pause + kReplyMargin > deadline) {

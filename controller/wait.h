@@ -17,12 +17,10 @@ namespace byok::controller {
 //  - the volume gone -> NotFound;
 //  - `deadline` reached first -> DeadlineExceeded (callers answer ABORTED so the sidecar
 //    retries and finds the operation further along).
-absl::StatusOr<openstack::Volume> WaitForVolume(openstack::CinderClient& cinder,
-                                                const std::string& id,
-                                                std::initializer_list<std::string_view> done,
-                                                absl::Time deadline,
-                                                const std::function<bool(const openstack::Volume&)>&
-                                                    also = nullptr);
+absl::StatusOr<openstack::Volume> WaitForVolume(
+    openstack::CinderClient& cinder, const std::string& id,
+    std::initializer_list<std::string_view> done, absl::Time deadline,
+    const std::function<bool(const openstack::Volume&)>& also = nullptr);
 absl::StatusOr<openstack::Snapshot> WaitForSnapshot(openstack::CinderClient& cinder,
                                                     const std::string& id, absl::Time deadline);
 

@@ -19,7 +19,8 @@ TEST(BackendMonitorTest, ReportsFailureThenRecoveryOncePerChange) {
       [&]() -> absl::Status {
         return ++calls < 3 ? absl::UnavailableError("keystone unreachable") : absl::OkStatus();
       },
-      absl::Milliseconds(10), absl::Hours(1), [&](bool ok) {
+      absl::Milliseconds(10), absl::Hours(1),
+      [&](bool ok) {
         absl::MutexLock lock(&mu);
         changes.push_back(ok);
       });

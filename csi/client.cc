@@ -1,5 +1,4 @@
 #include "csi/client.h"
-#include "common/strings.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
@@ -9,6 +8,7 @@
 
 #include <future>
 
+#include "common/strings.h"
 #include "csi/csi.pb.h"
 #include "csi/endpoint.h"
 
@@ -24,8 +24,7 @@ const google::protobuf::FileDescriptor* CsiFile() {
 absl::StatusOr<Client> Client::Connect(std::string_view endpoint) {
   absl::StatusOr<std::string> path = UnixSocketPath(endpoint);
   if (!path.ok()) return path.status();
-  return Client(grpc::CreateChannel(StrCat("unix://", *path),
-                                    grpc::InsecureChannelCredentials()));
+  return Client(grpc::CreateChannel(StrCat("unix://", *path), grpc::InsecureChannelCredentials()));
 }
 
 const google::protobuf::MethodDescriptor* Client::FindMethod(std::string_view name) {
@@ -102,7 +101,8 @@ grpc::Status Client::Call(const google::protobuf::MethodDescriptor* method,
     return grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the response");
   }
   std::string out;
-  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
   if (!response->ParseFromString(out)) {
     return grpc::Status(grpc::StatusCode::INTERNAL, "cannot parse the response");
   }
@@ -122,7 +122,7 @@ grpc::Status Client::CallJson(std::string_view method_name, std::string_view req
   if (!parsed.ok()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         StrCat("request is not a valid ", method->input_type()->full_name(),
-                                     " in JSON: ", parsed.message().as_string()));
+                               " in JSON: ", parsed.message().as_string()));
   }
   std::unique_ptr<google::protobuf::Message> response = NewResponse(method);
   grpc::Status status = Call(method, *request, response.get(), timeout);

@@ -1,5 +1,4 @@
 #include "csi/endpoint.h"
-#include "common/strings.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,6 +10,7 @@
 #include <filesystem>
 
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace byok::csi {
 
@@ -30,8 +30,8 @@ absl::StatusOr<std::string> UnixSocketPath(std::string_view endpoint) {
   }
   if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
     return absl::InvalidArgumentError(StrCat("--endpoint ", endpoint,
-                                                   ": the socket path is longer than ",
-                                                   sizeof(sockaddr_un{}.sun_path) - 1, " bytes"));
+                                             ": the socket path is longer than ",
+                                             sizeof(sockaddr_un{}.sun_path) - 1, " bytes"));
   }
   return std::string(path);
 }

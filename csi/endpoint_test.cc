@@ -27,8 +27,7 @@ TEST(EndpointTest, RejectsTcpRelativeAndTooLong) {
 class PrepareSocketPathTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("byok-endpoint-" + std::to_string(getpid()));
+    dir_ = std::filesystem::temp_directory_path() / ("byok-endpoint-" + std::to_string(getpid()));
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -1,8 +1,8 @@
 #include "csi/metrics.h"
-#include "common/strings.h"
 
 #include <exception>
 
+#include "common/strings.h"
 
 namespace byok::csi {
 
@@ -17,8 +17,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Register(*registry_);
   backend_up_ = &prometheus::BuildGauge()
                      .Name("byok_backend_up")
-                     .Help("1 while the backend the driver needs answers (checked in the "
-                           "background), else 0; Probe stays ready either way")
+                     .Help(
+                         "1 while the backend the driver needs answers (checked in the "
+                         "background), else 0; Probe stays ready either way")
                      .Register(*registry_);
 }
 

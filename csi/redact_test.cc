@@ -57,8 +57,8 @@ TEST(RedactTest, StripsEverySecretFieldOfEveryRequestThatHasOne) {
 
 TEST(RedactTest, StripsMountFlagsInNestedCapabilities) {
   ::csi::v1::NodePublishVolumeRequest request;
-  request.mutable_volume_capability()->mutable_mount()->add_mount_flags(
-      std::string("password=") + kPlanted);
+  request.mutable_volume_capability()->mutable_mount()->add_mount_flags(std::string("password=") +
+                                                                        kPlanted);
   request.mutable_volume_capability()->mutable_mount()->set_fs_type("ext4");
   std::string text = RedactedText(request);
   EXPECT_EQ(text.find(kPlanted), std::string::npos) << text;

@@ -1,5 +1,4 @@
 #include "csi/rpc_interceptor.h"
-#include "common/strings.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
@@ -9,6 +8,7 @@
 #include <string_view>
 
 #include "common/log.h"
+#include "common/strings.h"
 #include "csi/metrics.h"
 #include "csi/redact.h"
 
@@ -18,11 +18,10 @@ namespace {
 using grpc::experimental::InterceptionHookPoints;
 
 constexpr std::string_view kCodeNames[] = {
-    "OK",        "CANCELLED",         "UNKNOWN",           "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-    "UNIMPLEMENTED", "INTERNAL",     "UNAVAILABLE",       "DATA_LOSS",
-    "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 std::string_view CodeName(grpc::StatusCode code) {
   int index = static_cast<int>(code);
@@ -58,7 +57,8 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (is_csi_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
-      const auto* request = static_cast<const google::protobuf::Message*>(methods->GetRecvMessage());
+      const auto* request =
+          static_cast<const google::protobuf::Message*>(methods->GetRecvMessage());
       if (request != nullptr) {
         subject_ = SubjectOf(*request);
         if (log::V(quiet_ ? 5 : 4)) {
@@ -89,11 +89,15 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
     if (quiet_ && status.ok() && !log::V(5)) return;
     std::string duration = StrCat(static_cast<long>(seconds * 1000), "ms");
     if (status.ok()) {
-      log::Info("rpc done", {{"method", method_}, {"volume", subject_}, {"duration", duration},
+      log::Info("rpc done", {{"method", method_},
+                             {"volume", subject_},
+                             {"duration", duration},
                              {"code", std::string(code)}});
     } else {
-      log::Warning("rpc failed", {{"method", method_}, {"volume", subject_},
-                                  {"duration", duration}, {"code", std::string(code)},
+      log::Warning("rpc failed", {{"method", method_},
+                                  {"volume", subject_},
+                                  {"duration", duration},
+                                  {"code", std::string(code)},
                                   {"error", status.error_message()}});
     }
   }

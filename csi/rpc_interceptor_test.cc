@@ -1,7 +1,7 @@
 #include "csi/rpc_interceptor.h"
 
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>

@@ -1,5 +1,4 @@
 #include "csi/server.h"
-#include "common/strings.h"
 
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
@@ -7,13 +6,14 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/strings.h"
 #include "csi/endpoint.h"
 #include "csi/rpc_interceptor.h"
 
 namespace byok::csi {
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    const ServerOptions& options, const std::vector<grpc::Service*>& services) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
+                                                      const std::vector<grpc::Service*>& services) {
   absl::StatusOr<std::string> path = UnixSocketPath(options.endpoint);
   if (!path.ok()) return path.status();
   if (absl::Status prepared = PrepareSocketPath(*path); !prepared.ok()) return prepared;

@@ -58,7 +58,9 @@ absl::StatusOr<Descriptor> FromMetadata(const std::map<std::string, std::string>
                                       kFormatVersion));
   }
   absl::StatusOr<Mode> parsed = ParseMode(*mode);
-  if (!parsed.ok()) return absl::DataLossError(StrCat("volume metadata ", kMetaMode, ": ", ToStd(parsed.status().message())));
+  if (!parsed.ok())
+    return absl::DataLossError(
+        StrCat("volume metadata ", kMetaMode, ": ", ToStd(parsed.status().message())));
   d.mode = *parsed;
   const std::string* key_id = get(kMetaKeyId);
   if (key_id == nullptr || !IsUuid(*key_id)) {

@@ -24,8 +24,8 @@ enum class LuksState { kPending, kFormatted };
 
 struct Descriptor {
   Mode mode = Mode::kNone;
-  std::string key_id;       // Barbican secret UUID of the tenant's key
-  std::string wrapped_dek;  // envelope only: base64 from WrapDek
+  std::string key_id;                          // Barbican secret UUID of the tenant's key
+  std::string wrapped_dek;                     // envelope only: base64 from WrapDek
   LuksState luks_state = LuksState::kPending;  // envelope only
 };
 

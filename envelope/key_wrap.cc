@@ -30,7 +30,8 @@ std::string AssociatedData(const WrapContext& context) {
 
 std::string Base64Encode(const uint8_t* data, size_t size) {
   std::string out(4 * ((size + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
+  int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
   out.resize(n);
   return out;
 }
@@ -38,9 +39,9 @@ std::string Base64Encode(const uint8_t* data, size_t size) {
 // Strict base64 of exactly kWrappedBytes bytes.
 absl::StatusOr<std::string> Base64DecodeWrapped(std::string_view text) {
   if (text.size() != 4 * ((kWrappedBytes + 2) / 3)) {
-    return absl::InvalidArgumentError(
-        StrCat("wrapped data key has ", text.size(), " characters, expected ",
-               4 * ((kWrappedBytes + 2) / 3)));
+    return absl::InvalidArgumentError(StrCat("wrapped data key has ", text.size(),
+                                             " characters, expected ",
+                                             4 * ((kWrappedBytes + 2) / 3)));
   }
   std::string out(3 * (text.size() / 4), '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -118,9 +119,8 @@ absl::StatusOr<SecureBytes> UnwrapDek(const SecureBytes& kek, std::string_view w
   if (!raw.ok()) return raw.status();
   const auto* bytes = reinterpret_cast<const uint8_t*>(raw->data());
   if (bytes[0] != kVersion) {
-    return absl::InvalidArgumentError(
-        StrCat("wrapped data key has format version ", bytes[0], "; this driver reads version ",
-               kVersion));
+    return absl::InvalidArgumentError(StrCat("wrapped data key has format version ", bytes[0],
+                                             "; this driver reads version ", kVersion));
   }
   const uint8_t* nonce = bytes + 1;
   const uint8_t* ciphertext = nonce + kNonceBytes;

@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <vector>
 
-#include "fuzz/fuzz_util.h"
 #include "cloud/request_secret.h"
 #include "cloud/tenant_auth.h"
+#include "fuzz/fuzz_util.h"
 #include "openstack/cloud_config.h"
 
 namespace {

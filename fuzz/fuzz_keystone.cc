@@ -20,12 +20,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   AuthOptions auth;
   auth.region = (size % 2) ? "RegionOne" : "";
   auth.interface = (size % 3) ? "public" : "internal";
-  auto session = byok::openstack::keystone::ParseTokenResponse(response, auth, sent_at,
-                                                                absl::Seconds(120));
+  auto session =
+      byok::openstack::keystone::ParseTokenResponse(response, auth, sent_at, absl::Seconds(120));
   if (session.ok()) {
     if (session->refresh_at > session->local_expiry) abort();
-    for (const char* type : {"block-storage", "volumev3", "volume", "compute", "key-manager",
-                             "identity", ""}) {
+    for (const char* type :
+         {"block-storage", "volumev3", "volume", "compute", "key-manager", "identity", ""}) {
       (void)session->Endpoint(type);
     }
   }

@@ -143,8 +143,8 @@ absl::StatusOr<std::string> DevicePreparer::Format(const VolumeKey& key, const s
   }
   absl::Time start = absl::Now();
   if (absl::Status s = crypt_->FormatLuks2(device, key.passphrase, key.volume_id); !s.ok()) {
-    return absl::Status(s.code(), StrCat("LUKS2 format of ", device, " for volume ",
-                                         key.volume_id, ": ", s.message()));
+    return absl::Status(s.code(), StrCat("LUKS2 format of ", device, " for volume ", key.volume_id,
+                                         ": ", s.message()));
   }
   log::Info("formatted LUKS2",
             {{"volume", key.volume_id},

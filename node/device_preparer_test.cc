@@ -93,8 +93,8 @@ TEST_F(DevicePreparerTest, KeyslotlessHeaderWithStatePendingIsReformatted) {
   EXPECT_TRUE(world_.host().DiskAt(v.device).passphrase.ConstantTimeEquals(v.dek));
   EXPECT_EQ(world_.LuksState(v.id), "formatted");
   EXPECT_TRUE(world_.host().MappingActive(MappingName(v.id)));
-  EXPECT_THAT(lines, ::testing::Contains(::testing::AllOf(::testing::StartsWith("W"),
-                                                          HasSubstr("no keyslot"))));
+  EXPECT_THAT(lines, ::testing::Contains(
+                         ::testing::AllOf(::testing::StartsWith("W"), HasSubstr("no keyslot"))));
 }
 
 // Only a pending state proves the header is the driver's own unfinished format.

@@ -73,8 +73,8 @@ TEST(ChainedMetadataTest, FirstAnswerWinsAndErrorsAreCollected) {
 
 }  // namespace
 TEST(ParseMetaDataTest, DeeplyNestedMetaDataIsRefusedNotACrash) {
-  std::string body = R"({"uuid": "u", "x": )" + std::string(100000, '[') +
-                     std::string(100000, ']') + "}";
+  std::string body =
+      R"({"uuid": "u", "x": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
   EXPECT_EQ(ParseMetaData(body).status().code(), absl::StatusCode::kInvalidArgument);
 }
 

@@ -1,7 +1,7 @@
 #include "node/request_validation.h"
 
-#include "common/strings.h"
 #include "cloud/volume_handle.h"
+#include "common/strings.h"
 #include "csi/access_modes.h"
 #include "csi/csi.pb.h"
 #include "node/fs_tools.h"
@@ -79,9 +79,10 @@ absl::StatusOr<VolumeAccess> ValidateCapability(const VolumeCapability& capabili
     return absl::InvalidArgumentError(StrCat(field, ".access_mode.mode is UNKNOWN"));
   }
   if (!csi::IsServedAccessMode(mode)) {
-    return absl::Status(unsupported,
-                        StrCat(field, ".access_mode.mode ", Mode::Mode_Name(mode),
-                               " is not supported: a Cinder volume is attached to one node at a time"));
+    return absl::Status(
+        unsupported,
+        StrCat(field, ".access_mode.mode ", Mode::Mode_Name(mode),
+               " is not supported: a Cinder volume is attached to one node at a time"));
   }
   access.readonly = mode == Mode::SINGLE_NODE_READER_ONLY;
   if (capability.has_block()) {

@@ -55,8 +55,7 @@ absl::Status AmbiguousError(const std::string& volume_id, const std::set<std::st
   for (const std::string& d : devices) StrAppend(&list, list.empty() ? "" : ", ", d);
   return absl::FailedPreconditionError(
       StrCat(devices.size(), " disks report serial ", volume_id.substr(0, kVirtioSerialBytes),
-             " for volume ", volume_id, ": ", list,
-             "; refusing to guess; detach the duplicate"));
+             " for volume ", volume_id, ": ", list, "; refusing to guess; detach the duplicate"));
 }
 
 void WriteSysfs(const fs::path& path, std::string_view value) {

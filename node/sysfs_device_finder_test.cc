@@ -102,10 +102,10 @@ TEST_F(SysfsDeviceFinderTest, StaleByIdLinkIsIgnoredAndTheScanFindsTheDisk) {
   log::SetSinkForTest(nullptr);
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(*found, Dev("vdc"));
-  EXPECT_THAT(lines, ::testing::Contains(::testing::AllOf(
-                         ::testing::HasSubstr("stale"), ::testing::HasSubstr("virtio-"),
-                         ::testing::HasSubstr(Dev("vdb")),
-                         ::testing::HasSubstr("someothervolumeid000"))));
+  EXPECT_THAT(lines,
+              ::testing::Contains(::testing::AllOf(
+                  ::testing::HasSubstr("stale"), ::testing::HasSubstr("virtio-"),
+                  ::testing::HasSubstr(Dev("vdb")), ::testing::HasSubstr("someothervolumeid000"))));
 }
 
 TEST_F(SysfsDeviceFinderTest, TwoDisksWithTheVolumeSerialAreRefusedAtOnce) {

@@ -52,11 +52,11 @@ void CompareHint(const VolumeKey& key, const std::map<std::string, std::string>&
 absl::Status CheckKeyBinding(const VolumeKey& key) {
   const std::string mode(envelope::ModeName(key.descriptor.mode));
   if (key.secret_key_id.empty()) {
-    return absl::InvalidArgumentError(StrCat(
-        "the node-stage Secret has no \"", cloud::kSecretKeyId, "\": volume ", key.volume_id,
-        " is ", mode, "-encrypted with Barbican key ", key.descriptor.key_id,
-        "; reference a Secret holding that key's ID (StorageClass parameter "
-        "csi.storage.k8s.io/node-stage-secret-name)"));
+    return absl::InvalidArgumentError(
+        StrCat("the node-stage Secret has no \"", cloud::kSecretKeyId, "\": volume ", key.volume_id,
+               " is ", mode, "-encrypted with Barbican key ", key.descriptor.key_id,
+               "; reference a Secret holding that key's ID (StorageClass parameter "
+               "csi.storage.k8s.io/node-stage-secret-name)"));
   }
   if (key.secret_key_id != KeyUuid(key.descriptor.key_id)) {
     return absl::PermissionDeniedError(
@@ -80,9 +80,9 @@ absl::Status UnwrapInto(VolumeKey& key, const SecureBytes& tenant_key) {
         "was touched"));
   }
   if (!dek.ok()) {
-    return absl::DataLossError(StrCat("volume ", key.volume_id,
-                                      ": the wrapped data key in its Cinder metadata is unusable: ",
-                                      dek.status().message()));
+    return absl::DataLossError(StrCat(
+        "volume ", key.volume_id,
+        ": the wrapped data key in its Cinder metadata is unusable: ", dek.status().message()));
   }
   key.passphrase = *std::move(dek);
   return absl::OkStatus();

@@ -55,11 +55,11 @@ absl::StatusOr<std::string> ServiceCatalog::EndpointFor(std::string_view type,
   for (const CatalogService& s : services_) types.push_back(s.type);
   // FailedPrecondition, never NotFound: callers read NotFound as "that volume is gone", and a
   // region a Secret names wrongly must not make a delete look done.
-  return absl::FailedPreconditionError(StrCat("service catalog has no ", interface, " endpoint for ", type,
-                                    region.empty() ? "" : StrCat(" in region ", region),
-                                    seen.empty()
-                                        ? StrCat(" (services: ", absl::StrJoin(types, ", "), ")")
-                                        : StrCat(" (endpoints: ", absl::StrJoin(seen, ", "), ")")));
+  return absl::FailedPreconditionError(
+      StrCat("service catalog has no ", interface, " endpoint for ", type,
+             region.empty() ? "" : StrCat(" in region ", region),
+             seen.empty() ? StrCat(" (services: ", absl::StrJoin(types, ", "), ")")
+                          : StrCat(" (endpoints: ", absl::StrJoin(seen, ", "), ")")));
 }
 
 }  // namespace byok::openstack

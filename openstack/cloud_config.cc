@@ -55,9 +55,8 @@ absl::Status ParseTenantAuthUrls(std::string_view where, const IniEntry& e,
     item = StripWhitespace(item);
     if (item.empty()) continue;
     if (!StartsWith(ToLower(item), "https://")) {
-      return absl::InvalidArgumentError(StrCat(where, " line ", e.line,
-                                               ": tenant-auth-urls: \"", item,
-                                               "\" is not an https URL"));
+      return absl::InvalidArgumentError(StrCat(where, " line ", e.line, ": tenant-auth-urls: \"",
+                                               item, "\" is not an https URL"));
     }
     out.push_back(NormalizeAuthUrl(item));
   }
@@ -130,10 +129,8 @@ const std::map<std::string, Setter, std::less<>>& GlobalKeys() {
          o.tls.insecure = *v;
          return absl::OkStatus();
        }},
-      {"tenant-auth-urls",
-       [](std::string_view where, const IniEntry& e, AuthOptions& o, D&) {
-         return ParseTenantAuthUrls(where, e, o.tenant_auth_urls);
-       }},
+      {"tenant-auth-urls", [](std::string_view where, const IniEntry& e, AuthOptions& o,
+                              D&) { return ParseTenantAuthUrls(where, e, o.tenant_auth_urls); }},
       {"cinder-endpoint", [](auto, const IniEntry& e, AuthOptions& o,
                              D&) { return Set(o.endpoint_overrides[kServiceBlockStorage], e); }},
       {"nova-endpoint", [](auto, const IniEntry& e, AuthOptions& o,

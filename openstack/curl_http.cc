@@ -289,11 +289,11 @@ absl::StatusOr<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
                 {"duration", absl::FormatDuration(response.duration)}});
     // A timeout that ran into the caller's deadline is the caller's DEADLINE_EXCEEDED (the
     // service may still be working); a shorter per-attempt or connect timeout is UNAVAILABLE.
-    const bool out_of_time = rc == CURLE_OPERATION_TIMEDOUT &&
-                             absl::Now() + absl::Milliseconds(20) >= request.deadline;
-    return TransportError(failure, StrCat(what, ": ", detail),
-                          out_of_time ? absl::StatusCode::kDeadlineExceeded
-                                      : absl::StatusCode::kUnavailable);
+    const bool out_of_time =
+        rc == CURLE_OPERATION_TIMEDOUT && absl::Now() + absl::Milliseconds(20) >= request.deadline;
+    return TransportError(
+        failure, StrCat(what, ": ", detail),
+        out_of_time ? absl::StatusCode::kDeadlineExceeded : absl::StatusCode::kUnavailable);
   }
   response.status = static_cast<int>(status);
   log::Debug(4, "OpenStack request",

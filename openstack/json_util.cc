@@ -88,7 +88,7 @@ int64_t Int(const nlohmann::json& obj, std::string_view key, int64_t def) {
   if (v->is_number_unsigned()) {
     const uint64_t u = v->get<uint64_t>();
     return u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ? def
-                                                                           : static_cast<int64_t>(u);
+                                                                          : static_cast<int64_t>(u);
   }
   if (v->is_number_integer()) return v->get<int64_t>();
   if (v->is_number_float()) {

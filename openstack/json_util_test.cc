@@ -53,9 +53,9 @@ TEST(JsonParseTest, RefusesBodiesNestedDeeperThan64Levels) {
 TEST(JsonParseTest, ParsesNormalBodies) {
   // Brackets inside strings (escaped quotes included) are not nesting.
   const std::string brackets = std::string(1000, '[') + R"(\"{{{)";
-  absl::StatusOr<nlohmann::json> doc = Parse(
-      R"({"volume": {"id": "v1", "size": 2, "metadata": {"a": ")" + brackets + R"("}}})",
-      "cinder: get volume v1");
+  absl::StatusOr<nlohmann::json> doc =
+      Parse(R"({"volume": {"id": "v1", "size": 2, "metadata": {"a": ")" + brackets + R"("}}})",
+            "cinder: get volume v1");
   ASSERT_TRUE(doc.ok()) << doc.status();
   const nlohmann::json* volume = Find(*doc, "volume");
   ASSERT_NE(volume, nullptr);

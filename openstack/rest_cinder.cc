@@ -301,8 +301,7 @@ absl::StatusOr<Metadata> RestCinderClient::GetSnapshotMetadata(const CallOptions
                                                                const std::string& id) {
   absl::StatusOr<std::string> path = ItemPath("snapshots", id, "snapshot id", "/metadata");
   if (!path.ok()) return path.status();
-  return MetadataCall(HttpMethod::kGet, *path, o, nullptr,
-                      StrCat("get metadata of snapshot ", id));
+  return MetadataCall(HttpMethod::kGet, *path, o, nullptr, StrCat("get metadata of snapshot ", id));
 }
 
 absl::StatusOr<Metadata> RestCinderClient::UpdateSnapshotMetadata(const CallOptions& o,

@@ -41,8 +41,7 @@ absl::StatusOr<std::string> ServerPath(std::string_view server_id, std::string_v
   return StrCat("servers/", *server, suffix);
 }
 
-absl::StatusOr<std::string> AttachmentPath(std::string_view server_id,
-                                           std::string_view volume_id) {
+absl::StatusOr<std::string> AttachmentPath(std::string_view server_id, std::string_view volume_id) {
   absl::StatusOr<std::string> volume = PathSegment(volume_id, "volume id");
   if (!volume.ok()) return Annotate(volume.status(), "nova");
   return ServerPath(server_id, StrCat("/os-volume_attachments/", *volume));

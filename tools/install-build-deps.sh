@@ -10,6 +10,7 @@ packages=(
   libcryptsetup-dev libmount-dev libblkid-dev
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev
+  clang-format
 )
 
 missing=()

@@ -34,7 +34,8 @@ class FakeCloudAccess : public CloudAccess {
     clients.project_id = clients.tenant
                              ? "project-of-" + secret.credential->application_credential_id
                              : driver_project;
-    clients.identity = clients.tenant ? "tenant credentials (test)" : "the driver's identity (test)";
+    clients.identity =
+        clients.tenant ? "tenant credentials (test)" : "the driver's identity (test)";
     return clients;
   }
   absl::Status CheckDriverIdentity(absl::Time) override { return absl::OkStatus(); }

@@ -14,8 +14,7 @@ inline ::csi::v1::CreateVolumeRequest MountedVolumeRequest(const std::string& na
   r.set_name(name);
   auto* cap = r.add_volume_capabilities();
   cap->mutable_mount()->set_fs_type("ext4");
-  cap->mutable_access_mode()->set_mode(
-      ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+  cap->mutable_access_mode()->set_mode(::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
   if (!key_id.empty()) (*r.mutable_secrets())["keyID"] = key_id;
   return r;
 }

@@ -40,14 +40,16 @@ PluginProcess* ControllerConformance::plugin_ = nullptr;
 
 TEST_F(ControllerConformance, AdvertisesControllerServiceAndItsRpcs) {
   ::csi::v1::GetPluginCapabilitiesResponse plugin_caps;
-  ASSERT_TRUE(Call("GetPluginCapabilities", ::csi::v1::GetPluginCapabilitiesRequest(), &plugin_caps).ok());
+  ASSERT_TRUE(
+      Call("GetPluginCapabilities", ::csi::v1::GetPluginCapabilitiesRequest(), &plugin_caps).ok());
   bool controller = false;
   for (const auto& c : plugin_caps.capabilities()) {
     controller |= c.service().type() == ::csi::v1::PluginCapability::Service::CONTROLLER_SERVICE;
   }
   EXPECT_TRUE(controller);
   ::csi::v1::ControllerGetCapabilitiesResponse caps;
-  ASSERT_TRUE(Call("ControllerGetCapabilities", ::csi::v1::ControllerGetCapabilitiesRequest(), &caps).ok());
+  ASSERT_TRUE(
+      Call("ControllerGetCapabilities", ::csi::v1::ControllerGetCapabilitiesRequest(), &caps).ok());
   std::set<int> rpcs;
   for (const auto& c : caps.capabilities()) rpcs.insert(c.rpc().type());
   for (auto want : {ControllerServiceCapability::RPC::CREATE_DELETE_VOLUME,
@@ -62,7 +64,8 @@ TEST_F(ControllerConformance, AdvertisesControllerServiceAndItsRpcs) {
   }
   // Not advertised, so not served (spec: UNIMPLEMENTED for un-advertised RPCs).
   ::csi::v1::ControllerModifyVolumeResponse modify;
-  EXPECT_EQ(Call("ControllerModifyVolume", ::csi::v1::ControllerModifyVolumeRequest(), &modify).error_code(),
+  EXPECT_EQ(Call("ControllerModifyVolume", ::csi::v1::ControllerModifyVolumeRequest(), &modify)
+                .error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
 }
 
@@ -79,11 +82,13 @@ TEST_F(ControllerConformance, MissingRequiredFieldsAreInvalidArgument) {
   ::csi::v1::CreateVolumeRequest no_name;
   *no_name.add_volume_capabilities() = MountCapability();
   ::csi::v1::CreateVolumeResponse created;
-  EXPECT_EQ(Call("CreateVolume", no_name, &created).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Call("CreateVolume", no_name, &created).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   ::csi::v1::CreateVolumeRequest no_caps;
   no_caps.set_name("pvc-x");
-  EXPECT_EQ(Call("CreateVolume", no_caps, &created).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Call("CreateVolume", no_caps, &created).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   ::csi::v1::DeleteVolumeResponse deleted;
   EXPECT_EQ(Call("DeleteVolume", ::csi::v1::DeleteVolumeRequest(), &deleted).error_code(),
@@ -101,14 +106,16 @@ TEST_F(ControllerConformance, MissingRequiredFieldsAreInvalidArgument) {
             grpc::StatusCode::INVALID_ARGUMENT);  // no capability
 
   ::csi::v1::ControllerUnpublishVolumeResponse unpublished;
-  EXPECT_EQ(Call("ControllerUnpublishVolume", ::csi::v1::ControllerUnpublishVolumeRequest(), &unpublished)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      Call("ControllerUnpublishVolume", ::csi::v1::ControllerUnpublishVolumeRequest(), &unpublished)
+          .error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 
   ::csi::v1::CreateSnapshotRequest snapshot;
   snapshot.set_name("snap");
   ::csi::v1::CreateSnapshotResponse snapped;
-  EXPECT_EQ(Call("CreateSnapshot", snapshot, &snapped).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Call("CreateSnapshot", snapshot, &snapped).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   ::csi::v1::DeleteSnapshotResponse snap_deleted;
   EXPECT_EQ(Call("DeleteSnapshot", ::csi::v1::DeleteSnapshotRequest(), &snap_deleted).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
@@ -139,7 +146,8 @@ TEST_F(ControllerConformance, UnsupportedParametersAndCapabilitiesAreRejectedBef
   request.clear_parameters();
   request.mutable_volume_capabilities(0)->mutable_access_mode()->set_mode(
       VolumeCapability::AccessMode::MULTI_NODE_MULTI_WRITER);
-  EXPECT_EQ(Call("CreateVolume", request, &created).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Call("CreateVolume", request, &created).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   request.mutable_volume_capabilities(0)->mutable_access_mode()->set_mode(
       VolumeCapability::AccessMode::SINGLE_NODE_WRITER);

@@ -1,8 +1,8 @@
 // CSI spec rules for the Identity service, checked against the real binary over its socket.
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,8 +41,7 @@ TEST(IdentityConformance, GetPluginInfoNameAndVersion) {
   // Spec: at most 63 characters, domain-name notation, begins and ends with an alphanumeric.
   EXPECT_EQ(response.name(), "byok.cinder.csi.openstack.org");
   EXPECT_LE(response.name().size(), 63u);
-  EXPECT_TRUE(std::regex_match(response.name(),
-                               std::regex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")));
+  EXPECT_TRUE(std::regex_match(response.name(), std::regex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")));
   EXPECT_FALSE(response.vendor_version().empty());
 }
 
@@ -50,17 +49,17 @@ TEST(IdentityConformance, NodeModeDoesNotAdvertiseController) {
   auto plugin = StartNode();
   ASSERT_NE(plugin, nullptr);
   ::csi::v1::GetPluginCapabilitiesResponse response;
-  ASSERT_TRUE(Call(*plugin, "GetPluginCapabilities", ::csi::v1::GetPluginCapabilitiesRequest(),
-                   &response)
-                  .ok());
+  ASSERT_TRUE(
+      Call(*plugin, "GetPluginCapabilities", ::csi::v1::GetPluginCapabilitiesRequest(), &response)
+          .ok());
   for (const auto& cap : response.capabilities()) {
     EXPECT_FALSE(cap.has_service() &&
                  cap.service().type() == PluginCapability::Service::CONTROLLER_SERVICE);
   }
   // A controller RPC on a node-only plugin: the service is not there at all.
   ::csi::v1::ControllerGetCapabilitiesResponse controller;
-  EXPECT_EQ(Call(*plugin, "ControllerGetCapabilities", ::csi::v1::ControllerGetCapabilitiesRequest(),
-                 &controller)
+  EXPECT_EQ(Call(*plugin, "ControllerGetCapabilities",
+                 ::csi::v1::ControllerGetCapabilitiesRequest(), &controller)
                 .error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
 }
@@ -87,8 +86,8 @@ TEST(IdentityConformance, GrpcHealthServiceIsServing) {
   request = grpc::ByteBuffer(&empty, 1);
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status s) { done.set_value(s); });
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) { done.set_value(s); });
   ASSERT_TRUE(done.get_future().get().ok());
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(response.Dump(&slices).ok());
@@ -114,8 +113,7 @@ TEST(IdentityConformance, RestartsOverTheStaleSocketOfAKilledPlugin) {
   std::string socket = first->socket_path();
   ASSERT_NE(first->StopWith(SIGKILL), -1);
   ASSERT_TRUE(std::filesystem::exists(socket));  // SIGKILL leaves the socket file behind.
-  auto second = PluginProcess::Start(
-      {"--mode=node", "--node-id=node-1"}, absl::Seconds(20));
+  auto second = PluginProcess::Start({"--mode=node", "--node-id=node-1"}, absl::Seconds(20));
   ASSERT_TRUE(second.ok()) << second.status();
 }
 
@@ -145,7 +143,8 @@ TEST(IdentityConformance, AnUnreachableKeystoneShowsInTheMetricAndTheLogNotInPro
   const std::string down = "byok_backend_up{backend=\"openstack-identity\"} 0";
   std::string metrics = WaitForMetric(port, down, absl::Seconds(10));
   EXPECT_NE(metrics.find(down), std::string::npos) << metrics;
-  for (int i = 0; i < 100 && (*plugin)->Log().find("backend unreachable") == std::string::npos; ++i) {
+  for (int i = 0; i < 100 && (*plugin)->Log().find("backend unreachable") == std::string::npos;
+       ++i) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_NE((*plugin)->Log().find("backend unreachable"), std::string::npos) << (*plugin)->Log();
@@ -169,7 +168,8 @@ TEST(IdentityConformance, CloudConfigErrorsNameTheFileAndTheKey) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.output.find("/nonexistent/cloud.conf"), std::string::npos) << result.output;
 
-  std::string dir = std::filesystem::temp_directory_path() / ("byok-conf-" + std::to_string(getpid()));
+  std::string dir =
+      std::filesystem::temp_directory_path() / ("byok-conf-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::string conf = dir + "/cloud.conf";
   std::ofstream(conf) << "[Global]\nusername=csi\npassword=PLANTED-PASSWORD-55\n"

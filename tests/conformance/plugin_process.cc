@@ -95,16 +95,15 @@ absl::StatusOr<std::unique_ptr<PluginProcess>> PluginProcess::Start(std::vector<
     }
     ::csi::v1::GetPluginInfoResponse response;
     if (std::filesystem::exists(process->socket_path_) &&
-        process->client_->Call(probe, ::csi::v1::GetPluginInfoRequest(), &response,
-                               absl::Seconds(2))
+        process->client_
+            ->Call(probe, ::csi::v1::GetPluginInfoRequest(), &response, absl::Seconds(2))
             .ok()) {
       return process;
     }
     absl::SleepFor(absl::Milliseconds(50));
   }
   return absl::DeadlineExceededError(
-      StrCat("plugin did not serve within ", absl::FormatDuration(timeout), ": ",
-                   process->Log()));
+      StrCat("plugin did not serve within ", absl::FormatDuration(timeout), ": ", process->Log()));
 }
 
 PluginProcess::~PluginProcess() {

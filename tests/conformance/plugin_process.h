@@ -18,9 +18,8 @@ namespace byok::testing {
 class PluginProcess {
  public:
   // Starts with `args` (plus --endpoint) and waits until the socket accepts calls.
-  static absl::StatusOr<std::unique_ptr<PluginProcess>> Start(std::vector<std::string> args,
-                                                              absl::Duration timeout =
-                                                                  absl::Seconds(20));
+  static absl::StatusOr<std::unique_ptr<PluginProcess>> Start(
+      std::vector<std::string> args, absl::Duration timeout = absl::Seconds(20));
   ~PluginProcess();
 
   const csi::Client& client() const { return *client_; }

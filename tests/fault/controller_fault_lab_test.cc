@@ -36,7 +36,8 @@ TEST_F(ControllerFaultLab, ConcurrentSameNameOnePlugin) {
     EXPECT_TRUE(s->ok() || s->error_code() == grpc::StatusCode::ABORTED)
         << s->error_code() << " " << s->error_message();
   }
-  RecordProperty("caller_codes", StrCat(static_cast<int>(sa.error_code()), ",", static_cast<int>(sb.error_code())));
+  RecordProperty("caller_codes",
+                 StrCat(static_cast<int>(sa.error_code()), ",", static_cast<int>(sb.error_code())));
   if (!sa.ok()) sa = CreateWithRetry(*plugin, r, &a);
   if (!sb.ok()) sb = CreateWithRetry(*plugin, r, &b);
   ASSERT_TRUE(sa.ok() && sb.ok()) << sa.error_message() << " / " << sb.error_message();
@@ -62,7 +63,8 @@ TEST_F(ControllerFaultLab, ConcurrentSameNameTwoPlugins) {
   std::thread tb([&] { sb = Create(*p2, r, &b); });
   ta.join();
   tb.join();
-  RecordProperty("caller_codes", StrCat(static_cast<int>(sa.error_code()), ",", static_cast<int>(sb.error_code())));
+  RecordProperty("caller_codes",
+                 StrCat(static_cast<int>(sa.error_code()), ",", static_cast<int>(sb.error_code())));
   RecordProperty("caller_messages", StrCat(sa.error_message(), " | ", sb.error_message()));
   if (!sa.ok()) sa = CreateWithRetry(*p1, r, &a);
   if (!sb.ok()) sb = CreateWithRetry(*p2, r, &b);
@@ -85,7 +87,8 @@ TEST_F(ControllerFaultLab, KilledBetweenCreateAndReplyThenRetried) {
   auto r = CreateRequest(name);
   bool killed = false;
   grpc::Status s1 = CreateWithFault(
-      *plugin, r, absl::Seconds(180), [&] { return WaitForCinderCreate(*plugin, absl::Seconds(120)); },
+      *plugin, r, absl::Seconds(180),
+      [&] { return WaitForCinderCreate(*plugin, absl::Seconds(120)); },
       [&] { kill(plugin->pid(), SIGKILL); }, &killed);
   ASSERT_TRUE(killed) << "never saw the Cinder POST in the log:\n" << plugin->Log();
   RecordProperty("first_call_code", static_cast<int>(s1.error_code()));

@@ -69,17 +69,18 @@ class FaultLab : public ::testing::Test {
     r.set_name(name);
     auto* cap = r.add_volume_capabilities();
     cap->mutable_mount()->set_fs_type("ext4");
-    cap->mutable_access_mode()->set_mode(::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+    cap->mutable_access_mode()->set_mode(
+        ::csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
     (*r.mutable_secrets())["keyID"] = key_id_;
     (*r.mutable_parameters())["csi.storage.k8s.io/pvc/name"] = name;
     (*r.mutable_parameters())["csi.storage.k8s.io/pvc/namespace"] = "fault";
     return r;
   }
   static std::unique_ptr<PluginProcess> StartPlugin(int v = 2) {
-    auto p = PluginProcess::Start({"--mode=controller", "--cloud-config=" + lab::Env("LAB_CLOUD_CONF"),
-                                   StrCat("--cluster=", kCluster), StrCat("--v=", v),
-                                   "--log-format=json"},
-                                  absl::Seconds(60));
+    auto p = PluginProcess::Start(
+        {"--mode=controller", "--cloud-config=" + lab::Env("LAB_CLOUD_CONF"),
+         StrCat("--cluster=", kCluster), StrCat("--v=", v), "--log-format=json"},
+        absl::Seconds(60));
     EXPECT_TRUE(p.ok()) << p.status();
     return p.ok() ? *std::move(p) : nullptr;
   }
@@ -91,7 +92,8 @@ class FaultLab : public ::testing::Test {
   // CreateVolume in the background; `when` blocks until the moment to strike (false: it never
   // came), then `fault` runs while the call is still in flight. Returns the caller's status;
   // `*struck` says whether the fault was injected.
-  static grpc::Status CreateWithFault(const PluginProcess& p, const ::csi::v1::CreateVolumeRequest& r,
+  static grpc::Status CreateWithFault(const PluginProcess& p,
+                                      const ::csi::v1::CreateVolumeRequest& r,
                                       absl::Duration deadline, const std::function<bool()>& when,
                                       const std::function<void()>& fault, bool* struck) {
     ::csi::v1::CreateVolumeResponse out;

@@ -62,8 +62,8 @@ class ServiceFaultLab : public FaultLab {
   }
   // The code and message a caller saw, for the closing note's table (ctest XML properties).
   void Record(std::string_view key, const grpc::Status& s) {
-    RecordProperty(std::string(key), StrCat(static_cast<int>(s.error_code()), " ",
-                                            s.error_message()));
+    RecordProperty(std::string(key),
+                   StrCat(static_cast<int>(s.error_code()), " ", s.error_message()));
     std::printf("%s: code %d: %s\n", std::string(key).c_str(), static_cast<int>(s.error_code()),
                 s.error_message().c_str());
   }
@@ -85,7 +85,8 @@ TEST_F(ServiceFaultLab, CinderApiRestartedWhileCreateWaits) {
   ServiceRestorer restorer("cinder-api");
   bool created = false;
   grpc::Status s1 = CreateWithFault(
-      *plugin, r, absl::Seconds(180), [&] { return WaitForCinderCreate(*plugin, absl::Seconds(120)); },
+      *plugin, r, absl::Seconds(180),
+      [&] { return WaitForCinderCreate(*plugin, absl::Seconds(120)); },
       [&] {
         EXPECT_TRUE(lab::LabService("stop", "cinder-api").ok());
         absl::SleepFor(absl::Seconds(3));
@@ -106,7 +107,8 @@ TEST_F(ServiceFaultLab, CinderApiHungPastTheDeadlineAfterTheCreate) {
   ServiceRestorer restorer("cinder-api", "resume");
   bool created = false;
   grpc::Status s1 = CreateWithFault(
-      *plugin, r, absl::Seconds(15), [&] { return WaitForCinderCreate(*plugin, absl::Seconds(14)); },
+      *plugin, r, absl::Seconds(15),
+      [&] { return WaitForCinderCreate(*plugin, absl::Seconds(14)); },
       [] { EXPECT_TRUE(lab::LabService("pause", "cinder-api").ok()); }, &created);
   restorer.Restore();
   ASSERT_TRUE(created) << "never saw the Cinder POST in the log";
@@ -268,7 +270,8 @@ TEST_F(ServiceFaultLab, TokenExpiresWhileCreateWaits) {
   auto r = CreateRequest(NewName("token-expiry"));
   bool created = false;
   grpc::Status s1 = CreateWithFault(
-      *plugin, r, absl::Seconds(180), [&] { return WaitForCinderCreate(*plugin, absl::Seconds(120)); },
+      *plugin, r, absl::Seconds(180),
+      [&] { return WaitForCinderCreate(*plugin, absl::Seconds(120)); },
       [&] {
         kill(plugin->pid(), SIGSTOP);
         absl::SleepFor(absl::Seconds(20));

@@ -6,8 +6,8 @@
 // TLS verification refuses a self-signed Keystone unless ca-file names its certificate.
 //
 // Skips itself without the lab environment (eval "$(tests/lab/up.sh DIR)" or . DIR/env.sh).
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -327,11 +327,13 @@ TEST_P(SecretsHygieneLab, LifecycleLeaksNothing) {
   fs::create_directories(tmpdir);
   const std::string saved_tmpdir = Env("TMPDIR");
   setenv("TMPDIR", tmpdir.c_str(), 1);
-  auto plugin = PluginProcess::Start({"--mode=controller", "--cloud-config=" + conf,
-                                      "--cluster=hygiene-test", StrCat("--v=", v)},
-                                     absl::Seconds(60));
-  if (saved_tmpdir.empty()) unsetenv("TMPDIR");
-  else setenv("TMPDIR", saved_tmpdir.c_str(), 1);
+  auto plugin = PluginProcess::Start(
+      {"--mode=controller", "--cloud-config=" + conf, "--cluster=hygiene-test", StrCat("--v=", v)},
+      absl::Seconds(60));
+  if (saved_tmpdir.empty())
+    unsetenv("TMPDIR");
+  else
+    setenv("TMPDIR", saved_tmpdir.c_str(), 1);
   ASSERT_TRUE(plugin.ok()) << plugin.status();
   ProcessWatcher watcher((*plugin)->pid(), &planted_);
   ASSERT_TRUE(WaitReady(**plugin, absl::Seconds(60))) << (*plugin)->Log();
@@ -498,8 +500,8 @@ class SelfSignedServer {
       dup2(null, 1);
       dup2(null, 2);
       std::string accept = StrCat("127.0.0.1:", port_);
-      execlp("openssl", "openssl", "s_server", "-accept", accept.c_str(), "-cert",
-             cert_.c_str(), "-key", key.c_str(), "-www", "-quiet", nullptr);
+      execlp("openssl", "openssl", "s_server", "-accept", accept.c_str(), "-cert", cert_.c_str(),
+             "-key", key.c_str(), "-www", "-quiet", nullptr);
       _exit(127);
     }
     for (int i = 0; i < 100 && !CanConnect(port_); ++i) absl::SleepFor(absl::Milliseconds(100));
@@ -583,8 +585,8 @@ TEST(TlsVerification, SelfSignedRefusedUnlessCaFileNamesIt) {
   // what the (fake) Keystone answered; still unreachable, but not for the certificate.
   {
     auto plugin = PluginProcess::Start(
-        {"--mode=controller",
-         "--cloud-config=" + TlsCloudConf(dir, server.port(), server.cert()), "--v=2"},
+        {"--mode=controller", "--cloud-config=" + TlsCloudConf(dir, server.port(), server.cert()),
+         "--v=2"},
         absl::Seconds(60));
     ASSERT_TRUE(plugin.ok()) << plugin.status();
     std::string errors = NotReadyLines(**plugin, absl::Seconds(30));

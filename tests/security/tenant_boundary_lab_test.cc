@@ -30,10 +30,10 @@ namespace byok::testing {
 namespace {
 
 using ::csi::v1::VolumeCapability;
+using lab::Env;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using lab::Env;
 
 constexpr char kOperatorSectionPassword[] = "OPERATOR-SECTION-PASSWORD-7c1e";
 
@@ -149,10 +149,10 @@ class TenantBoundaryLab : public ::testing::Test {
     ASSERT_TRUE(created.is_object()) << "could not create the alt application credential";
     alt_cred_ = {created["id"], created["secret"]};
 
-    auto plugin = PluginProcess::Start({"--mode=all", "--node-id=boundary-node",
-                                        "--cloud-config=" + conf_, "--cluster=boundary-test",
-                                        "--v=2"},
-                                       absl::Seconds(30));
+    auto plugin =
+        PluginProcess::Start({"--mode=all", "--node-id=boundary-node", "--cloud-config=" + conf_,
+                              "--cluster=boundary-test", "--v=2"},
+                             absl::Seconds(30));
     ASSERT_TRUE(plugin.ok()) << plugin.status();
     plugin_ = plugin->release();
   }
@@ -314,15 +314,13 @@ TEST_F(TenantBoundaryLab, ATenantsVolumeIsTouchedOnlyWithThatTenantsCredential) 
   s = Publish(id, Secret(alt_key));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   EXPECT_THAT(s.error_message(), HasSubstr("controller-publish-secret-name"));
-  EXPECT_EQ(Publish(id, Secret(demo_key, &demo)).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Publish(id, Secret(demo_key, &demo)).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Stage(id, Secret(demo_key, &demo)).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Stage(id, Secret(alt_key)).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   // Deletion under an identity that cannot see the volume is not reported as done.
   s = Delete(id, Secret(""));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
-  EXPECT_EQ(Delete(id, Secret(demo_key, &demo)).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Delete(id, Secret(demo_key, &demo)).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(Exists(alt_, handle->cinder_id));
 
   // Its own credential may act, but Nova attaches it only to servers of its own project.
@@ -453,11 +451,11 @@ TEST_F(TenantBoundaryLab, DeletionErasesTheWrappedKeysFirstAndCinderKeepsSoftDel
     if (absl::IsNotFound(demo_->clients.cinder->GetVolume(lab::Opts(), id).status())) break;
     absl::SleepFor(absl::Milliseconds(500));
   }
-  rows = CinderDb(
-      dir_, StrCat("SELECT m.deleted, v.deleted, m.deleted_at <= v.deleted_at, m.value <> '' "
-                   "FROM volume_metadata m JOIN volumes v ON v.id = m.volume_id "
-                   "WHERE m.volume_id = '",
-                   handle->cinder_id, "' AND m.`key` = '", envelope::kMetaWrappedDek, "'"));
+  rows = CinderDb(dir_,
+                  StrCat("SELECT m.deleted, v.deleted, m.deleted_at <= v.deleted_at, m.value <> '' "
+                         "FROM volume_metadata m JOIN volumes v ON v.id = m.volume_id "
+                         "WHERE m.volume_id = '",
+                         handle->cinder_id, "' AND m.`key` = '", envelope::kMetaWrappedDek, "'"));
   EXPECT_THAT(rows, HasSubstr("1\t1\t1\t1")) << rows;
   (void)demo_->clients.barbican->DeleteSecret(lab::Opts(), key);
 }

@@ -13,15 +13,15 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/strings.h"
@@ -137,8 +137,10 @@ int Run() {
       q.set_volume_path(stage.staging_target_path());
       for (int i = 0; i < 20; ++i) {
         ::csi::v1::NodeGetVolumeStatsResponse a;
-        if (!(*plugin)->client().Call(csi::Client::FindMethod("NodeGetVolumeStats"), q, &a,
-                                      absl::Seconds(60)).ok()) {
+        if (!(*plugin)
+                 ->client()
+                 .Call(csi::Client::FindMethod("NodeGetVolumeStats"), q, &a, absl::Seconds(60))
+                 .ok()) {
           ++stats_errors;
         }
       }
@@ -221,9 +223,10 @@ int Run() {
 
   std::printf("## Node plugin memory\n\n| what | MiB |\n| --- | --- |\n");
   std::printf("| RSS idle, 2 s after start | %.1f |\n", idle_rss / 1024.0);
-  std::printf("| RSS peak (sampled every 20 ms) / VmHWM, 50 callers x 20 NodeGetVolumeStats "
-              "on a staged volume (%d errors) | %.1f / %.1f |\n\n",
-              stats_errors.load(), loaded_rss / 1024.0, hwm / 1024.0);
+  std::printf(
+      "| RSS peak (sampled every 20 ms) / VmHWM, 50 callers x 20 NodeGetVolumeStats "
+      "on a staged volume (%d errors) | %.1f / %.1f |\n\n",
+      stats_errors.load(), loaded_rss / 1024.0, hwm / 1024.0);
   std::printf("## Stage time vs cryptsetup open (seconds, wall)\n\n");
   std::printf("| what | seconds |\n| --- | --- |\n");
   std::printf(

@@ -122,9 +122,8 @@ int Prepare(Lab& lab, const std::string& out_dir, const std::string& encrypted_t
   plan["secrets"].push_back(*key_b);
 
   // Envelope volumes: a DEK wrapped under the tenant key, bound to {name, key id}; LUKS pending.
-  for (const char* scenario :
-       {"file", "block", "wrongkey", "nobarbican", "crash", "data", "expand", "expandxfs",
-        "bench"}) {
+  for (const char* scenario : {"file", "block", "wrongkey", "nobarbican", "crash", "data", "expand",
+                               "expandxfs", "bench"}) {
     if (!Wanted(only, scenario)) continue;
     std::string name = StrCat("byok-vm-", scenario, "-", Suffix());
     auto dek = envelope::GenerateDek();

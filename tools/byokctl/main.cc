@@ -21,10 +21,10 @@ namespace {
 
 constexpr int kUsageError = 64;
 constexpr const char* kCodeNames[] = {
-    "OK",        "CANCELLED",  "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-    "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 int Usage() {
   std::fprintf(stderr,
@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   if (i >= argc) return Usage();
   std::string method = argv[i++];
   if (method == "list") {
-    for (const std::string& name : byok::csi::Client::ListMethods()) std::printf("%s\n", name.c_str());
+    for (const std::string& name : byok::csi::Client::ListMethods())
+      std::printf("%s\n", name.c_str());
     return 0;
   }
   std::string request = "{}";
@@ -75,10 +76,10 @@ int main(int argc, char** argv) {
       client->CallJson(method, request, &response, absl::Seconds(timeout_seconds));
   if (!status.ok()) {
     int code = status.error_code();
-    std::fprintf(stderr, "%s: %s\n",
-                 code >= 0 && code < static_cast<int>(std::size(kCodeNames)) ? kCodeNames[code]
-                                                                              : "UNKNOWN",
-                 status.error_message().c_str());
+    std::fprintf(
+        stderr, "%s: %s\n",
+        code >= 0 && code < static_cast<int>(std::size(kCodeNames)) ? kCodeNames[code] : "UNKNOWN",
+        status.error_message().c_str());
     return code;
   }
   std::printf("%s\n", response.c_str());

@@ -35,10 +35,10 @@ class ControllerLab : public ::testing::Test {
     ASSERT_TRUE(alt.ok()) << alt.status();
     alt_ = alt->release();
 
-    auto plugin = PluginProcess::Start(
-        {"--mode=controller", "--cloud-config=" + Env("LAB_CLOUD_CONF"), "--cluster=lab-test",
-         "--v=2"},
-        absl::Seconds(30));
+    auto plugin =
+        PluginProcess::Start({"--mode=controller", "--cloud-config=" + Env("LAB_CLOUD_CONF"),
+                              "--cluster=lab-test", "--v=2"},
+                             absl::Seconds(30));
     ASSERT_TRUE(plugin.ok()) << plugin.status();
     plugin_ = plugin->release();
   }

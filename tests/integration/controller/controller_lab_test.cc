@@ -1,8 +1,9 @@
 // The CSI controller against the real lab: Keystone, Barbican, Cinder (and Nova when the lab
 // runs it). Each test drives the real binary over its socket, as the sidecars would, and
 // checks Cinder and Barbican directly, counting what exists before and after.
-#include <gtest/gtest.h>
+#include "tests/integration/controller/controller_lab.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,7 +21,6 @@
 #include "envelope/key_wrap.h"
 #include "openstack/cloud_config.h"
 #include "tests/conformance/plugin_process.h"
-#include "tests/integration/controller/controller_lab.h"
 #include "tests/integration/driver_lab/lab_driver.h"
 
 namespace byok::testing {
@@ -79,7 +79,8 @@ TEST_F(ControllerLab, EnvelopeLifecycle) {
   auto restored_descriptor = envelope::FromMetadata(restored_volume->metadata);
   ASSERT_TRUE(restored_descriptor.ok());
   auto dek_a = envelope::UnwrapDek(*kek, descriptor->wrapped_dek, {name, key});
-  auto dek_b = envelope::UnwrapDek(*kek, restored_descriptor->wrapped_dek, {name + "-restored", key});
+  auto dek_b =
+      envelope::UnwrapDek(*kek, restored_descriptor->wrapped_dek, {name + "-restored", key});
   ASSERT_TRUE(dek_a.ok() && dek_b.ok());
   EXPECT_TRUE(dek_a->ConstantTimeEquals(*dek_b));  // the copied LUKS header still opens
 
@@ -96,8 +97,10 @@ TEST_F(ControllerLab, EnvelopeLifecycle) {
   ::csi::v1::DeleteVolumeRequest del;
   del.set_volume_id(id);
   ::csi::v1::DeleteVolumeResponse deleted;
-  EXPECT_EQ(Call("DeleteVolume", del, &deleted).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_TRUE(demo_->clients.cinder->GetVolume(Opts(), id)->metadata.contains(envelope::kMetaWrappedDek));
+  EXPECT_EQ(Call("DeleteVolume", del, &deleted).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(
+      demo_->clients.cinder->GetVolume(Opts(), id)->metadata.contains(envelope::kMetaWrappedDek));
 
   ::csi::v1::DeleteSnapshotRequest del_snap;
   del_snap.set_snapshot_id(snapped.snapshot().snapshot_id());
@@ -114,7 +117,8 @@ TEST_F(ControllerLab, EnvelopeLifecycle) {
   }
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_TRUE(Call("DeleteVolume", del, &deleted).ok());  // idempotent
-  EXPECT_TRUE(demo_->clients.barbican->GetSecret(Opts(), key).ok());  // the tenant's key stays theirs
+  EXPECT_TRUE(
+      demo_->clients.barbican->GetSecret(Opts(), key).ok());  // the tenant's key stays theirs
   for (int i = 0; i < 30 && OurVolumes() > 0; ++i) absl::SleepFor(absl::Seconds(1));
   EXPECT_EQ(OurVolumes(), 0);
   DeleteKey(demo_, key);
@@ -141,7 +145,8 @@ TEST_F(ControllerLab, PublishAndUnpublishThroughNova) {
   ::csi::v1::DeleteVolumeRequest del;
   del.set_volume_id(publish.volume_id());
   ::csi::v1::DeleteVolumeResponse deleted;
-  EXPECT_EQ(Call("DeleteVolume", del, &deleted).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Call("DeleteVolume", del, &deleted).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
 
   ::csi::v1::ControllerUnpublishVolumeRequest unpublish;
   unpublish.set_volume_id(publish.volume_id());
@@ -165,10 +170,14 @@ TEST_F(ControllerLab, BadInputTableLeavesNothingBehind) {
     grpc::StatusCode code;
   };
   std::vector<Case> cases = {
-      {"missing key", [](auto& r) { r.mutable_secrets()->clear();
-                                     (*r.mutable_parameters())["encryption"] = "envelope"; },
+      {"missing key",
+       [](auto& r) {
+         r.mutable_secrets()->clear();
+         (*r.mutable_parameters())["encryption"] = "envelope";
+       },
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"unknown key", [](auto& r) { (*r.mutable_secrets())["keyID"] = "0b9a1c2e-3f4d-4e5f-8a6b-7c8d9e0f1a2b"; },
+      {"unknown key",
+       [](auto& r) { (*r.mutable_secrets())["keyID"] = "0b9a1c2e-3f4d-4e5f-8a6b-7c8d9e0f1a2b"; },
        grpc::StatusCode::INVALID_ARGUMENT},
       {"other project's key", [&](auto& r) { (*r.mutable_secrets())["keyID"] = alt_key; },
        grpc::StatusCode::PERMISSION_DENIED},
@@ -176,17 +185,22 @@ TEST_F(ControllerLab, BadInputTableLeavesNothingBehind) {
        grpc::StatusCode::INVALID_ARGUMENT},
       {"passphrase-type key", [&](auto& r) { (*r.mutable_secrets())["keyID"] = passphrase; },
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"encryption=none with a key", [](auto& r) { (*r.mutable_parameters())["encryption"] = "none"; },
+      {"encryption=none with a key",
+       [](auto& r) { (*r.mutable_parameters())["encryption"] = "none"; },
        grpc::StatusCode::INVALID_ARGUMENT},
       {"unknown parameter", [](auto& r) { (*r.mutable_parameters())["size"] = "10"; },
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"impossible capacity", [](auto& r) {
+      {"impossible capacity",
+       [](auto& r) {
          r.mutable_capacity_range()->set_required_bytes(controller::kGiB + 1);
-         r.mutable_capacity_range()->set_limit_bytes(controller::kGiB + 2); },
+         r.mutable_capacity_range()->set_limit_bytes(controller::kGiB + 2);
+       },
        grpc::StatusCode::OUT_OF_RANGE},
-      {"multi-node access mode", [](auto& r) {
+      {"multi-node access mode",
+       [](auto& r) {
          r.mutable_volume_capabilities(0)->mutable_access_mode()->set_mode(
-             VolumeCapability::AccessMode::MULTI_NODE_MULTI_WRITER); },
+             VolumeCapability::AccessMode::MULTI_NODE_MULTI_WRITER);
+       },
        grpc::StatusCode::INVALID_ARGUMENT},
       {"unknown volume type", [](auto& r) { (*r.mutable_parameters())["type"] = "no-such-type"; },
        grpc::StatusCode::INVALID_ARGUMENT},
@@ -216,8 +230,8 @@ TEST_F(ControllerLab, CinderModeBindsTheTenantsKeyOrSaysWhyNot) {
   std::string name = StrCat("lab-cinder-", absl::ToUnixMicros(absl::Now()));
   auto request = Request(name, key);
   (*request.mutable_parameters())["encryption"] = "cinder";
-  (*request.mutable_parameters())["type"] = Env("LAB_ENCRYPTED_VOLUME_TYPE").empty()
-                                                 ? "luks" : Env("LAB_ENCRYPTED_VOLUME_TYPE");
+  (*request.mutable_parameters())["type"] =
+      Env("LAB_ENCRYPTED_VOLUME_TYPE").empty() ? "luks" : Env("LAB_ENCRYPTED_VOLUME_TYPE");
   auto version = demo_->clients.cinder->GetApiVersion(Opts());
   ASSERT_TRUE(version.ok());
   ::csi::v1::CreateVolumeResponse created;
@@ -260,17 +274,17 @@ TEST_F(ControllerLab, CinderModeOnACinderThatRejectsTheKeyIdSaysSoBeforeLeavingA
     out << conf << "\n[BlockStorage]\ncinder-microversion-byok = 3.70\n";
   }
   ASSERT_EQ(chmod(path.c_str(), 0600), 0);
-  auto plugin = PluginProcess::Start({"--mode=controller", "--cloud-config=" + path,
-                                      "--cluster=lab-test-stock", "--v=2"},
-                                     absl::Seconds(30));
+  auto plugin = PluginProcess::Start(
+      {"--mode=controller", "--cloud-config=" + path, "--cluster=lab-test-stock", "--v=2"},
+      absl::Seconds(30));
   std::remove(path.c_str());  // read at start; it holds the driver's password
   ASSERT_TRUE(plugin.ok()) << plugin.status();
 
   std::string key = StoreKey(demo_, 's');
   auto request = Request(StrCat("lab-stock-", absl::ToUnixMicros(absl::Now())), key);
   (*request.mutable_parameters())["encryption"] = "cinder";
-  (*request.mutable_parameters())["type"] = Env("LAB_ENCRYPTED_VOLUME_TYPE").empty()
-                                                 ? "luks" : Env("LAB_ENCRYPTED_VOLUME_TYPE");
+  (*request.mutable_parameters())["type"] =
+      Env("LAB_ENCRYPTED_VOLUME_TYPE").empty() ? "luks" : Env("LAB_ENCRYPTED_VOLUME_TYPE");
   ::csi::v1::CreateVolumeResponse created;
   grpc::Status s = (*plugin)->client().Call(csi::Client::FindMethod("CreateVolume"), request,
                                             &created, absl::Seconds(120));

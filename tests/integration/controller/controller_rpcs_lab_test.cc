@@ -158,8 +158,7 @@ TEST_F(ControllerRpcsLab, GetCapacityIsWhatTheQuotaLeaves) {
   Admin(StrCat("quota set --gigabytes ", before->max_total_gigabytes, " ", project));
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_TRUE(now.ok());
-  EXPECT_EQ(capacity.available_capacity(),
-            (quota - now->total_gigabytes_used) * controller::kGiB);
+  EXPECT_EQ(capacity.available_capacity(), (quota - now->total_gigabytes_used) * controller::kGiB);
   EXPECT_EQ(capacity.maximum_volume_size().value(), capacity.available_capacity());
   DeleteVolume(id);
   WaitUntilNoVolumesOfOurs();

@@ -108,8 +108,8 @@ int RemoveVolumesOfCluster(openstack::CinderClient& cinder, const std::string& c
 }
 
 int BarbicanSecretCount() {
-  FILE* p = popen("openstack secret list --limit 1000 -f value -c 'Secret href' 2>/dev/null | wc -l",
-                  "r");
+  FILE* p = popen(
+      "openstack secret list --limit 1000 -f value -c 'Secret href' 2>/dev/null | wc -l", "r");
   if (p == nullptr) return -1;
   int n = -1;
   if (std::fscanf(p, "%d", &n) != 1) n = -1;

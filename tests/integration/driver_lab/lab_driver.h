@@ -39,8 +39,8 @@ absl::StatusOr<std::string> StoreKey(const cloud::Clients& clients, const std::s
                                      std::string_view bytes,
                                      const std::string& secret_type = "symmetric");
 
-// tests/lab/svc.sh (or $BYOK_LAB_SVC) LAB_STATE_DIR ACTION SERVICE [VAR=VALUE...]: stop|start|restart|pause|resume
-// one lab service (cinder-api, barbican, keystone, ...).
+// tests/lab/svc.sh (or $BYOK_LAB_SVC) LAB_STATE_DIR ACTION SERVICE [VAR=VALUE...]:
+// stop|start|restart|pause|resume one lab service (cinder-api, barbican, keystone, ...).
 absl::Status LabService(const std::string& action, const std::string& service,
                         const std::vector<std::string>& overrides = {});
 

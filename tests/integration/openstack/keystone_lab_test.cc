@@ -168,11 +168,11 @@ TEST(KeystoneLabTest, ExpiredTokenIsReplacedAfterOne401) {
                    << ")";
     }
     std::ofstream(etc + "/short-token-401.conf") << "[token]\nexpiration = 15\n";
-    ASSERT_TRUE(::byok::testing::lab::LabService(
-                    "restart", "keystone",
-                    {StrCat("OS_KEYSTONE_CONFIG_FILES=", etc, "/keystone.conf;", etc,
-                            "/short-token-401.conf")})
-                    .ok());
+    ASSERT_TRUE(
+        ::byok::testing::lab::LabService("restart", "keystone",
+                                         {StrCat("OS_KEYSTONE_CONFIG_FILES=", etc,
+                                                 "/keystone.conf;", etc, "/short-token-401.conf")})
+            .ok());
     restore.armed = true;
     lifetime = 15;
   }
