@@ -18,25 +18,10 @@ GUEST_TEST=$(readlink -f "${2:?}")
 LAB_TOOL=$(readlink -f "${3:?}")
 export LC_ALL=C  # grep over GiB-sized volume files is many times faster without UTF-8
 
-skip() { echo "SKIP: $*"; exit 77; }
-log() { printf '== e2e %s %s\n' "$(date +%T)" "$*"; }
-
-[[ -n ${LAB_CLOUD_CONF:-} && -f ${LAB_CLOUD_CONF:-/nonexistent} && -d ${LAB_VOLUME_DIR:-/nonexistent} ]] ||
-	skip "the lab environment is absent: start tests/lab/up.sh STATE_DIR and source STATE_DIR/env.sh"
-[[ ${LAB_CINDER_BACKEND:-nfs} == nfs ]] || skip "the lab's Cinder backend is ${LAB_CINDER_BACKEND}; the VM test needs nfs (volume files)"
-[[ $(id -u) -eq 0 ]] || skip "needs root (QEMU on the lab's volume files)"
-command -v curl >/dev/null || skip "curl is not installed"
-curl -s -o /dev/null --max-time 5 --noproxy '*' "$LAB_KEYSTONE_URL" ||
-	skip "the lab's Keystone ($LAB_KEYSTONE_URL) does not answer"
-command -v jq >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -q jq >/dev/null
-
-port() { sed -n 's|^[a-z]*://[^/:]*:\([0-9]*\).*|\1|p' <<< "$1"; }
-PORTS=()
-for url in "$LAB_KEYSTONE_URL" "$LAB_BARBICAN_URL" "$LAB_CINDER_URL"; do
-	p=$(port "$url")
-	[[ -n $p ]] || skip "cannot tell the port of $url"
-	PORTS+=(-N "$p")
-done
+VM_TEST_NAME=e2e
+. "$HERE/guest-lab.sh"
+require_lab
+lab_ports
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/byok-vm-e2e.XXXXXX")
 chmod 700 "$W"
@@ -81,25 +66,20 @@ if [[ -n $(vid qemuenc) ]]; then
 fi
 
 # The guest gets copies without debug info (a smaller initramfs boots faster under TCG).
-mkdir -p "$W/bin"
-objcopy --strip-debug "$PLUGIN" "$W/bin/$(basename "$PLUGIN")"
-objcopy --strip-debug "$GUEST_TEST" "$W/bin/$(basename "$GUEST_TEST")"
-PLUGIN=$W/bin/$(basename "$PLUGIN")
-GUEST_TEST=$W/bin/$(basename "$GUEST_TEST")
+PLUGIN=$(stripped_copy "$PLUGIN" "$W/bin")
+GUEST_TEST=$(stripped_copy "$GUEST_TEST" "$W/bin")
 
 log "booting the guest ($(( ${#DISKS[@]} / 2 )) disks; forwarded ports: ${PORTS[*]})"
 set +e
 "$HERE/run-in-vm.sh" -t 600 -m 1024 "${PORTS[@]}" "${DISKS[@]}" -f "$W/overlay" \
 	-b "$PLUGIN" -b "$GUEST_TEST" \
 	-e "BYOK_PLUGIN_BINARY=$PLUGIN" -e "GUEST_TEST=$GUEST_TEST" -e "ASAN_OPTIONS=detect_leaks=0" \
-	${GTEST_FILTER:+-e "GTEST_FILTER=$GTEST_FILTER"} \
+	-e "GTEST_FILTER=${GTEST_FILTER:-NodeE2e.*}" \
 	"$HERE/guest/e2e-guest.sh" 2>&1 | tee "$W/console.log" | grep -v '^\[ *[0-9.]*\] '
 RC=${PIPESTATUS[0]}
 set -e
 
 log "host checks on the Cinder volume files"
-FAILS=0
-check() { if "$@"; then echo "ok: $DESC"; else echo "FAIL: $DESC"; FAILS=$((FAILS + 1)); fi; }
 for s in file block crash expand expandxfs luks1 qemuenc; do
 	[[ -n $(vid "$s") ]] || continue
 	DESC="no plaintext of scenario $s in $(vfile "$s")"
@@ -107,10 +87,10 @@ for s in file block crash expand expandxfs luks1 qemuenc; do
 done
 for s in file block nobarbican crash expand expandxfs; do
 	DESC="$s: the volume file starts with a LUKS2 header"
-	check bash -c "[[ \$(head -c 8 '$(vfile "$s")' | od -An -tx1 | tr -d ' \n') == 4c554b53babe0002 ]]"
+	check [ "$(magic "$(vfile "$s")")" = 4c554b53babe0002 ]
 done
 DESC="luks1: still the os-brick LUKS1 header"
-check bash -c "[[ \$(head -c 8 '$(vfile luks1)' | od -An -tx1 | tr -d ' \n') == 4c554b53babe0001 ]]"
+check [ "$(magic "$(vfile luks1)")" = 4c554b53babe0001 ]
 DESC="wrongkey: nothing but the LUKS header written by the later, correct stage"
 check bash -c "[[ \$(head -c 6 '$(vfile wrongkey)' | od -An -tx1 | tr -d ' \n') == 4c554b53babe ]]"
 DESC="data: the pre-filled volume is bit-for-bit unchanged"

@@ -672,6 +672,47 @@ TEST(NodeE2e, NoKeyMaterialInLogsArgvOrEnvironment) {
   }
 }
 
+// ------------------------------------------------------------------------------ the chain
+// tests/vm/chain.sh: the driver's controller made these volumes on the host (create; then
+// snapshot, restore and clone between the two boots); the node stages what it made.
+
+TEST(NodeChain, StagesAndWritesTheVolumeTheControllerCreated) {
+  SCENARIO("chain, boot 1: the controller's new volume is formatted, written, unstaged");
+  Vol v = Volume("chain-source");
+  ASSERT_FALSE(v.id.empty()) << "no chain-source in the plan (run by chain.sh)";
+  ASSERT_FALSE(v.Device().empty()) << "disk of " << v.id << " not attached";
+  EXPECT_EQ(CinderLuksState(v), "pending") << "as CreateVolume left it";
+  ASSERT_TRUE(Stage(v, false, "ext4").ok());
+  EXPECT_EQ(LuksVersion(v.Device()), 2);
+  EXPECT_EQ(CinderLuksState(v), "formatted");
+  ASSERT_TRUE(Publish(v, false).ok());
+  WriteFile(v.Target() + "/chain.txt", Marker("chain"));
+  ASSERT_TRUE(Unpublish(v, false).ok());
+  ASSERT_TRUE(Unstage(v, false).ok());
+  EXPECT_FALSE(Exists(v.Mapper()));
+}
+
+TEST(NodeChain, ReadsTheRestoreAndTheCloneBack) {
+  SCENARIO("chain, boot 2: the restored snapshot and the clone open with the tenant's key");
+  const std::string source_uuid = world->plan.value("source_luks_uuid", "");
+  ASSERT_FALSE(source_uuid.empty()) << "no source_luks_uuid in the plan (run by chain.sh)";
+  for (const char* scenario : {"chain-restore", "chain-clone"}) {
+    SCOPED_TRACE(scenario);
+    Vol v = Volume(scenario);
+    ASSERT_FALSE(v.Device().empty()) << "disk of " << v.id << " not attached";
+    EXPECT_EQ(LuksUuid(v.Device()), source_uuid) << "the source's header, copied by Cinder";
+    ASSERT_TRUE(Stage(v, false, "ext4").ok());
+    EXPECT_EQ(LuksUuid(v.Device()), source_uuid) << "staging must not reformat a copy";
+    EXPECT_EQ(CinderLuksState(v), "formatted");
+    ASSERT_TRUE(Publish(v, false).ok());
+    EXPECT_EQ(Slurp(v.Target() + "/chain.txt"), Marker("chain"));
+    WriteFile(v.Target() + "/after.txt", scenario);  // each copy is writable on its own
+    ASSERT_TRUE(Unpublish(v, false).ok());
+    ASSERT_TRUE(Unstage(v, false).ok());
+    EXPECT_FALSE(Exists(v.Mapper()));
+  }
+}
+
 }  // namespace
 }  // namespace byok::testing
 
