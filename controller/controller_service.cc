@@ -107,7 +107,8 @@ grpc::Status ControllerService::ControllerGetCapabilities(
                     ControllerServiceCapability::RPC::LIST_VOLUMES_PUBLISHED_NODES,
                     ControllerServiceCapability::RPC::VOLUME_CONDITION,
                     ControllerServiceCapability::RPC::GET_VOLUME,
-                    ControllerServiceCapability::RPC::SINGLE_NODE_MULTI_WRITER}) {
+                    ControllerServiceCapability::RPC::SINGLE_NODE_MULTI_WRITER,
+                    ControllerServiceCapability::RPC::MODIFY_VOLUME}) {
     response->add_capabilities()->mutable_rpc()->set_type(type);
   }
   return grpc::Status::OK;
@@ -141,6 +142,12 @@ grpc::Status ControllerService::ControllerGetVolume(
     grpc::ServerContext* context, const ::csi::v1::ControllerGetVolumeRequest* request,
     ::csi::v1::ControllerGetVolumeResponse* response) {
   return csi::ToGrpcStatus(DoGetVolume(DeadlineOf(context), *request, response));
+}
+
+grpc::Status ControllerService::ControllerModifyVolume(
+    grpc::ServerContext* context, const ::csi::v1::ControllerModifyVolumeRequest* request,
+    ::csi::v1::ControllerModifyVolumeResponse*) {
+  return csi::ToGrpcStatus(DoModifyVolume(DeadlineOf(context), *request));
 }
 
 }  // namespace byok::controller

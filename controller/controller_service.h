@@ -76,6 +76,9 @@ class ControllerService final : public ::csi::v1::Controller::Service {
   grpc::Status ControllerGetVolume(grpc::ServerContext* context,
                                    const ::csi::v1::ControllerGetVolumeRequest* request,
                                    ::csi::v1::ControllerGetVolumeResponse* response) override;
+  grpc::Status ControllerModifyVolume(grpc::ServerContext* context,
+                                      const ::csi::v1::ControllerModifyVolumeRequest* request,
+                                      ::csi::v1::ControllerModifyVolumeResponse* response) override;
 
  private:
   // The absl-typed bodies; the public methods convert with csi::ToGrpcStatus.
@@ -94,6 +97,8 @@ class ControllerService final : public ::csi::v1::Controller::Service {
                                 const ::csi::v1::DeleteSnapshotRequest& request);
   absl::Status DoListSnapshots(absl::Time deadline, const ::csi::v1::ListSnapshotsRequest& request,
                                ::csi::v1::ListSnapshotsResponse* response);
+  absl::Status DoModifyVolume(absl::Time deadline,
+                              const ::csi::v1::ControllerModifyVolumeRequest& request);
   absl::Status DoExpand(absl::Time deadline,
                         const ::csi::v1::ControllerExpandVolumeRequest& request,
                         ::csi::v1::ControllerExpandVolumeResponse* response);

@@ -294,6 +294,12 @@ absl::StatusOr<CreateParams> ValidateCreate(const ::csi::v1::CreateVolumeRequest
                               params.secret.key_id);
   if (!spec.ok()) return spec.status();
   params.spec = *std::move(spec);
+  // A VolumeAttributesClass named at create: its keyRotation label asks for nothing yet.
+  if (absl::Status s = CheckMutableParameters(
+          {request.mutable_parameters().begin(), request.mutable_parameters().end()});
+      !s.ok()) {
+    return s;
+  }
   auto zone = ZoneFor(params.spec, request);
   if (!zone.ok()) return zone.status();
   params.zone = *std::move(zone);

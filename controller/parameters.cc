@@ -59,4 +59,21 @@ absl::StatusOr<VolumeSpec> ParseVolumeSpec(const std::map<std::string, std::stri
   return spec;
 }
 
+absl::Status CheckMutableParameters(const std::map<std::string, std::string>& parameters) {
+  for (const auto& [name, value] : parameters) {
+    if (StartsWith(name, "csi.storage.k8s.io/")) continue;  // --extra-modify-metadata
+    if (name != kParamKeyRotation) {
+      return absl::InvalidArgumentError(
+          StrCat("mutable parameter \"", cloud::Printable(name), "\" is not supported: a ",
+                 "VolumeAttributesClass for this driver may set only ", kParamKeyRotation));
+    }
+    if (value.empty() || value.size() > kMaxKeyRotationLabel) {
+      return absl::InvalidArgumentError(StrCat("mutable parameter ", kParamKeyRotation,
+                                               " must be a label of 1 to ", kMaxKeyRotationLabel,
+                                               " characters"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace byok::controller

@@ -16,6 +16,10 @@ inline constexpr char kParamEncryption[] = "encryption";
 inline constexpr char kParamPvcName[] = "csi.storage.k8s.io/pvc/name";
 inline constexpr char kParamPvcNamespace[] = "csi.storage.k8s.io/pvc/namespace";
 inline constexpr char kParamPvName[] = "csi.storage.k8s.io/pv/name";
+// The one VolumeAttributesClass (mutable) parameter: a label whose change asks for the
+// volume's key to be rotated to the one the Secret names (ControllerModifyVolume).
+inline constexpr char kParamKeyRotation[] = "keyRotation";
+inline constexpr size_t kMaxKeyRotationLabel = 63;
 
 // What a CreateVolume asks for, from its parameters and the key its Secret names
 // (cloud::RequestSecret::key_id), validated before anything is created.
@@ -33,5 +37,10 @@ struct VolumeSpec {
 // without one, or encryption=none with a key, is InvalidArgument.
 absl::StatusOr<VolumeSpec> ParseVolumeSpec(const std::map<std::string, std::string>& parameters,
                                            const std::string& key_id);
+
+// Mutable parameters (CreateVolume's and ControllerModifyVolume's, from a
+// VolumeAttributesClass): keyRotation with a label of 1 to 63 characters, and the sidecars'
+// csi.storage.k8s.io/ keys. Anything else is InvalidArgument naming it.
+absl::Status CheckMutableParameters(const std::map<std::string, std::string>& parameters);
 
 }  // namespace byok::controller

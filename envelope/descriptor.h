@@ -40,6 +40,13 @@ inline constexpr char kMetaLuks[] = "byok.cinder.csi.openstack.org/luks";
 // nothing renames it.
 inline constexpr char kMetaCsiName[] = "byok.cinder.csi.openstack.org/csi-name";
 
+// Key rotation (controller/rewrap.h): the data key wrapped under the key being rotated to,
+// staged next to the current pair until it is verified; the pair is then replaced in one
+// metadata update, which also records the key it replaced.
+inline constexpr char kMetaNextKeyId[] = "byok.cinder.csi.openstack.org/next-key-id";
+inline constexpr char kMetaNextWrappedDek[] = "byok.cinder.csi.openstack.org/next-wrapped-dek";
+inline constexpr char kMetaPreviousKeyId[] = "byok.cinder.csi.openstack.org/previous-key-id";
+
 // The name a volume's DEK is bound to: the recorded CSI name, or, for a volume without that
 // record, its Cinder display name (which was the CSI name at create).
 std::string WrapNameOf(const std::map<std::string, std::string>& metadata,

@@ -59,14 +59,15 @@ TEST_F(ControllerConformance, AdvertisesControllerServiceAndItsRpcs) {
                     ControllerServiceCapability::RPC::EXPAND_VOLUME,
                     ControllerServiceCapability::RPC::CLONE_VOLUME,
                     ControllerServiceCapability::RPC::LIST_VOLUMES,
-                    ControllerServiceCapability::RPC::GET_VOLUME}) {
+                    ControllerServiceCapability::RPC::GET_VOLUME,
+                    ControllerServiceCapability::RPC::MODIFY_VOLUME}) {
     EXPECT_TRUE(rpcs.contains(want)) << ControllerServiceCapability::RPC::Type_Name(want);
   }
-  // Not advertised, so not served (spec: UNIMPLEMENTED for un-advertised RPCs).
+  // Advertised for key rotation, so served: a request without a volume is refused as such.
   ::csi::v1::ControllerModifyVolumeResponse modify;
   EXPECT_EQ(Call("ControllerModifyVolume", ::csi::v1::ControllerModifyVolumeRequest(), &modify)
                 .error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 // Probe feeds the livenessprobe sidecar: a Keystone outage must not restart the controller.
