@@ -1,0 +1,136 @@
+// Key rotation (ControllerModifyVolume) over the CSI socket against the real lab: an envelope
+// volume and its snapshot re-wrapped under a new Barbican key, the old key deleted, and a
+// restore of the snapshot made afterwards under the new key; a cinder-mode volume refused.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "controller/parameters.h"
+#include "envelope/descriptor.h"
+#include "envelope/key_wrap.h"
+#include "tests/integration/controller/controller_lab.h"
+
+namespace byok::testing {
+namespace {
+
+class KeyRotationLab : public ControllerLab {
+ protected:
+  grpc::Status Modify(const std::string& id, const std::string& key_id) {
+    ::csi::v1::ControllerModifyVolumeRequest r;
+    r.set_volume_id(id);
+    (*r.mutable_secrets())["keyID"] = key_id;
+    (*r.mutable_mutable_parameters())[controller::kParamKeyRotation] = "lab";
+    ::csi::v1::ControllerModifyVolumeResponse out;
+    return Call("ControllerModifyVolume", r, &out);
+  }
+  // The data key that `metadata` records, opened with `key_id`'s bytes from Barbican.
+  absl::StatusOr<SecureBytes> OpenDek(const std::map<std::string, std::string>& metadata,
+                                      const std::string& wrap_name, const std::string& key_id) {
+    auto descriptor = envelope::FromMetadata(metadata);
+    if (!descriptor.ok()) return descriptor.status();
+    if (descriptor->key_id != key_id) {
+      return absl::FailedPreconditionError("bound to " + descriptor->key_id);
+    }
+    auto kek = demo_->clients.barbican->GetPayload(Opts(), key_id);
+    if (!kek.ok()) return kek.status();
+    return envelope::UnwrapDek(*kek, descriptor->wrapped_dek, {wrap_name, key_id});
+  }
+  void Delete(const std::string& method, const std::string& id) {
+    grpc::Status s;
+    if (method == "DeleteSnapshot") {
+      ::csi::v1::DeleteSnapshotRequest r;
+      r.set_snapshot_id(id);
+      ::csi::v1::DeleteSnapshotResponse out;
+      s = Call(method, r, &out);
+    } else {
+      ::csi::v1::DeleteVolumeRequest r;
+      r.set_volume_id(id);
+      ::csi::v1::DeleteVolumeResponse out;
+      s = Call(method, r, &out);
+    }
+    EXPECT_TRUE(s.ok()) << method << " " << id << ": " << s.error_message();
+  }
+};
+
+TEST_F(KeyRotationLab, VolumeAndSnapshotMoveToTheNewKeyAndOutliveTheOldOne) {
+  const std::string old_key = StoreKey(demo_, 'o');
+  const std::string new_key = StoreKey(demo_, 'w');
+  const std::string name = StrCat("lab-rotate-", absl::ToUnixMicros(absl::Now()));
+  ::csi::v1::CreateVolumeResponse created;
+  grpc::Status s = Call("CreateVolume", Request(name, old_key), &created);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::string id = created.volume().volume_id();
+  ::csi::v1::CreateSnapshotRequest snap;
+  snap.set_name(name + "-snap");
+  snap.set_source_volume_id(id);
+  ::csi::v1::CreateSnapshotResponse snapped;
+  ASSERT_TRUE(Call("CreateSnapshot", snap, &snapped).ok());
+  const std::string snap_id = snapped.snapshot().snapshot_id();
+  auto volume = demo_->clients.cinder->GetVolume(Opts(), id);
+  ASSERT_TRUE(volume.ok());
+  auto dek = OpenDek(volume->metadata, name, old_key);
+  ASSERT_TRUE(dek.ok()) << dek.status();
+
+  s = Modify(id, new_key);
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << plugin_->Log();
+  DeleteKey(demo_, old_key);  // the tenant retires the old key
+  volume = demo_->clients.cinder->GetVolume(Opts(), id);
+  ASSERT_TRUE(volume.ok());
+  auto rotated = OpenDek(volume->metadata, name, new_key);
+  ASSERT_TRUE(rotated.ok()) << rotated.status();
+  EXPECT_TRUE(rotated->ConstantTimeEquals(*dek));
+  EXPECT_EQ(volume->metadata.at(envelope::kMetaPreviousKeyId), old_key);
+  EXPECT_EQ(volume->metadata.count(envelope::kMetaNextWrappedDek), 0u);
+  auto snapshot_md = demo_->clients.cinder->GetSnapshotMetadata(Opts(), snap_id);
+  ASSERT_TRUE(snapshot_md.ok());
+  auto snapshot_dek = OpenDek(*snapshot_md, name, new_key);
+  ASSERT_TRUE(snapshot_dek.ok()) << snapshot_dek.status();
+  EXPECT_TRUE(snapshot_dek->ConstantTimeEquals(*dek));
+  EXPECT_TRUE(Modify(id, new_key).ok()) << "a repeat is a no-op, old key gone or not";
+
+  // The snapshot restored after the rotation: under the new key, the same data key.
+  auto restore = Request(name + "-restored", new_key);
+  restore.mutable_volume_content_source()->mutable_snapshot()->set_snapshot_id(snap_id);
+  ::csi::v1::CreateVolumeResponse restored;
+  s = Call("CreateVolume", restore, &restored);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto restored_volume = demo_->clients.cinder->GetVolume(Opts(), restored.volume().volume_id());
+  ASSERT_TRUE(restored_volume.ok());
+  auto restored_dek = OpenDek(restored_volume->metadata, name + "-restored", new_key);
+  ASSERT_TRUE(restored_dek.ok()) << restored_dek.status();
+  EXPECT_TRUE(restored_dek->ConstantTimeEquals(*dek));
+
+  Delete("DeleteVolume", restored.volume().volume_id());
+  Delete("DeleteSnapshot", snap_id);
+  Delete("DeleteVolume", id);
+  DeleteKey(demo_, new_key);
+}
+
+TEST_F(KeyRotationLab, ACinderModeVolumeKeepsItsKeyAndSaysWhy) {
+  const std::string type = Env("LAB_ENCRYPTED_VOLUME_TYPE");
+  if (type.empty()) GTEST_SKIP() << "the lab has no encrypted volume type";
+  const std::string key = StoreKey(demo_, 'c');
+  const std::string other = StoreKey(demo_, 'd');
+  const std::string name = StrCat("lab-rotate-cinder-", absl::ToUnixMicros(absl::Now()));
+  auto request = Request(name, key);
+  (*request.mutable_parameters())["encryption"] = "cinder";
+  (*request.mutable_parameters())["type"] = type;
+  ::csi::v1::CreateVolumeResponse created;
+  grpc::Status s = Call("CreateVolume", request, &created);
+  if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+    GTEST_SKIP() << "this lab's Cinder has no byok-for-cinder: " << s.error_message();
+  }
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  s = Modify(created.volume().volume_id(), other);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_NE(s.error_message().find("encryption=envelope"), std::string::npos);
+  auto volume = demo_->clients.cinder->GetVolume(Opts(), created.volume().volume_id());
+  ASSERT_TRUE(volume.ok());
+  EXPECT_EQ(volume->metadata.at(envelope::kMetaKeyId), key) << "nothing changed";
+  Delete("DeleteVolume", created.volume().volume_id());
+  DeleteKey(demo_, key);
+  DeleteKey(demo_, other);
+}
+
+}  // namespace
+}  // namespace byok::testing
