@@ -55,4 +55,10 @@ class CloudAccess {
 absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::string& key_id,
                                            absl::Time deadline);
 
+// The same checks for the key an existing volume or snapshot is bound to (`bound` names it:
+// "volume <id>"). A key that is gone is revocation, not a typo: FailedPrecondition naming the
+// key, the Secret key and `bound`; other failures keep their code, prefixed with `bound`.
+absl::StatusOr<SecureBytes> FetchBoundKey(const Clients& clients, const std::string& key_id,
+                                          const std::string& bound, absl::Time deadline);
+
 }  // namespace byok::cloud

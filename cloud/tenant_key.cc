@@ -3,6 +3,7 @@
 #include "cloud/cloud_access.h"
 #include "common/strings.h"
 #include "envelope/key_wrap.h"
+#include "openstack/errors.h"
 
 namespace byok::cloud {
 namespace {
@@ -15,10 +16,9 @@ absl::Status NotReached(const absl::Status& status, const std::string& id) {
                              "): ", status.message(), "; retry when Barbican answers"));
 }
 
-}  // namespace
-
-absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::string& key_id,
-                                           absl::Time deadline) {
+// The checks of FetchTenantKey; a key Barbican does not know is NotFound.
+absl::StatusOr<SecureBytes> FetchKey(const Clients& clients, const std::string& key_id,
+                                     absl::Time deadline) {
   openstack::CallOptions call;
   call.deadline = deadline;
   // Callers pass the UUID that ParseRequestSecret took from keyID; anything else is a bug
@@ -30,16 +30,16 @@ absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::st
   auto meta = clients.barbican->GetSecret(call, *id);
   if (!meta.ok()) {
     if (absl::IsNotFound(meta.status())) {
-      return absl::InvalidArgumentError(StrCat("Barbican key ", *id, " (Secret key ", kSecretKeyId,
-                                               ") does not exist or has expired"));
+      return absl::NotFoundError(StrCat("Barbican key ", *id, " (Secret key ", kSecretKeyId,
+                                        ") does not exist or has expired"));
     }
     if (absl::IsPermissionDenied(meta.status()) || absl::IsUnauthenticated(meta.status())) {
-      return absl::PermissionDeniedError(
-          StrCat(clients.identity, " may not read Barbican key ", *id,
-                 clients.tenant ? "; check that the application credential's project owns the key"
-                                : "; the key's owner must grant the driver's user a read ACL "
-                                  "(openstack acl user add --operation-type read ...) or put "
-                                  "tenant credentials in the Secret"));
+      return absl::PermissionDeniedError(StrCat(
+          clients.identity, " may not read Barbican key ", *id, " (Secret key ", kSecretKeyId, ")",
+          clients.tenant ? "; check that the application credential's project owns the key"
+                         : "; the key's owner must grant the driver's user a read ACL "
+                           "(openstack acl user add --operation-type read ...) or put "
+                           "tenant credentials in the Secret"));
     }
     return NotReached(meta.status(), *id);
   }
@@ -83,6 +83,28 @@ absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::st
                                              " bytes; a 256-bit key has 32"));
   }
   return payload;
+}
+
+}  // namespace
+
+absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::string& key_id,
+                                           absl::Time deadline) {
+  auto key = FetchKey(clients, key_id, deadline);
+  if (absl::IsNotFound(key.status())) return absl::InvalidArgumentError(key.status().message());
+  return key;
+}
+
+absl::StatusOr<SecureBytes> FetchBoundKey(const Clients& clients, const std::string& key_id,
+                                          const std::string& bound, absl::Time deadline) {
+  auto key = FetchKey(clients, key_id, deadline);
+  if (absl::IsNotFound(key.status())) {
+    return absl::FailedPreconditionError(StrCat(
+        bound, " is bound to Barbican key ", key_id, " (Secret key ", kSecretKeyId,
+        "), which was deleted or has expired: its data key cannot be unwrapped without it, and "
+        "nothing on the volume was changed"));
+  }
+  if (!key.ok()) return openstack::Annotate(key.status(), bound);
+  return key;
 }
 
 }  // namespace byok::cloud

@@ -19,12 +19,14 @@ using openstack::CallOptions;
 constexpr std::string_view kModifySecretHint =
     "set csi.storage.k8s.io/controller-modify-secret-name and -namespace in the StorageClass "
     "to the tenant's Secret";
-// Each key fetched once per call (a volume and its snapshots usually share the old key).
-KeyFetcher CachingFetcher(const cloud::Clients& clients, absl::Time deadline,
-                          std::map<std::string, SecureBytes>& cache) {
-  return [&clients, deadline, &cache](const std::string& id) -> absl::StatusOr<SecureBytes> {
+// The keys the volume and its snapshots are under now, each fetched once per call (they
+// usually share one). A key that is gone is revocation: FailedPrecondition naming it.
+KeyFetcher CachingFetcher(const cloud::Clients& clients, const std::string& volume_id,
+                          absl::Time deadline, std::map<std::string, SecureBytes>& cache) {
+  return [&clients, volume_id, deadline,
+          &cache](const std::string& id) -> absl::StatusOr<SecureBytes> {
     if (auto it = cache.find(id); it != cache.end()) return it->second.Clone();
-    auto key = cloud::FetchTenantKey(clients, id, deadline);
+    auto key = cloud::FetchBoundKey(clients, id, StrCat("volume ", volume_id), deadline);
     if (key.ok()) cache.emplace(id, key->Clone());
     return key;
   };
@@ -38,7 +40,7 @@ absl::Status RotateEnvelope(const cloud::Clients& clients, const CallOptions& ca
   auto new_kek = cloud::FetchTenantKey(clients, new_key_id, deadline);
   if (!new_kek.ok()) return new_kek.status();
   std::map<std::string, SecureBytes> cache;
-  const KeyFetcher fetch = CachingFetcher(clients, deadline, cache);
+  const KeyFetcher fetch = CachingFetcher(clients, volume.id, deadline, cache);
   const std::string wrap_name = envelope::WrapNameOf(volume.metadata, volume.name);
   openstack::CinderClient& cinder = *clients.cinder;
   auto rewrapped = RewrapDataKey(VolumeKeyStore(cinder, call, volume.id), wrap_name, new_key_id,

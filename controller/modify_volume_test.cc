@@ -181,10 +181,10 @@ TEST_F(ModifyVolumeTest, RefusesWhatItCannotDoBeforeTouchingTheVolume) {
   s = Modify("no-such-volume", new_key_id_);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
 
-  // The old key is gone: rotation cannot read the data key, and says which key it needs.
+  // The old key is gone (revoked): rotation cannot read the data key, and names that key.
   (void)cloud_.barbican->DeleteSecret(openstack::CallOptions(), key_id_);
   s = Modify(id, new_key_id_);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   EXPECT_NE(s.error_message().find(key_id_), std::string::npos) << s.error_message();
   EXPECT_EQ(VolumeMetadata(id), before);
 }

@@ -78,12 +78,8 @@ absl::StatusOr<bool> RewrapDataKey(const WrappedKeyStore& store, const std::stri
     if (absl::Status s = DropStaged(store, &*metadata); !s.ok()) return s;
     return false;
   }
-  auto old_kek = fetch_key(current->key_id);
-  if (!old_kek.ok()) {
-    return openstack::Annotate(old_kek.status(),
-                               StrCat(store.what, " is wrapped under key ", current->key_id,
-                                      ", which rotation must read"));
-  }
+  auto old_kek = fetch_key(current->key_id);  // rotation needs the old key as well
+  if (!old_kek.ok()) return old_kek.status();
   auto dek = envelope::UnwrapDek(*old_kek, current->wrapped_dek, {wrap_name, current->key_id});
   if (!dek.ok()) return openstack::Annotate(dek.status(), store.what);
   const envelope::WrapContext next{wrap_name, new_key_id};

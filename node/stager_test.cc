@@ -97,6 +97,33 @@ TEST_F(StagerTest, WrongKeyNamesTheSecretKeyAndTouchesNothing) {
   EXPECT_FALSE(PathExists(p.staging_path));
 }
 
+// Revocation: the volume's own key deleted or expired in Barbican. FailedPrecondition naming
+// the key, the volume and the Secret key; the disk and the Cinder state stay as they were,
+// and the volume stages again once a key it is bound to can be read.
+TEST_F(StagerTest, ARevokedKeyIsFailedPreconditionAndTouchesNothing) {
+  auto formatted = world_.AddEnvelopeVolume("pvc-f", LuksState::kPending);
+  StageParams staged = Params(formatted);
+  ASSERT_TRUE(Stage(staged).ok());
+  ASSERT_TRUE(Unstage(staged).ok());
+  auto fresh = world_.AddEnvelopeVolume("pvc-n", LuksState::kPending);
+  world_.cloud().barbican->ExpireSecret(fresh.key_id);
+  (void)world_.cloud().barbican->DeleteSecret(openstack::CallOptions(), formatted.key_id);
+  const int formats = world_.host().formats();
+  for (const auto* v : {&formatted, &fresh}) {
+    absl::Status s = Stage(Params(*v));
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+    EXPECT_THAT(s.message(), HasSubstr(v->key_id));
+    EXPECT_THAT(s.message(), HasSubstr("volume " + v->id));
+    EXPECT_THAT(s.message(), HasSubstr("Secret key keyID")) << s;
+    EXPECT_FALSE(world_.host().MountAt(Params(*v).staging_path).has_value());
+    EXPECT_FALSE(world_.host().MappingActive(MappingName(v->id)));
+  }
+  EXPECT_EQ(world_.host().formats(), formats);
+  EXPECT_EQ(world_.LuksState(formatted.id), "formatted");
+  EXPECT_EQ(world_.LuksState(fresh.id), "pending");
+  EXPECT_EQ(world_.host().DiskAt(fresh.device).content.kind, ContentKind::kBlank);
+}
+
 TEST_F(StagerTest, ASecretNamingAnotherKeyIsRefusedBeforeTheKeyIsFetched) {
   // envelope and cinder mode alike: the Secret must name the key the volume is bound to.
   auto envelope_volume = world_.AddEnvelopeVolume("pvc-e", LuksState::kPending);

@@ -123,11 +123,11 @@ absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const Stag
   key.secret_key_id = params.secret.key_id;
   if (absl::Status s = CheckKeyBinding(key); !s.ok()) return s;
   const cloud::Clients& key_reader = secret_identity ? **secret_identity : key.clients;
-  absl::StatusOr<SecureBytes> tenant_key =
-      cloud::FetchTenantKey(key_reader, key.secret_key_id, deadline);
-  if (!tenant_key.ok()) {
-    return openstack::Annotate(tenant_key.status(), StrCat("volume ", key.volume_id));
-  }
+  // The binding check passed: this is the volume's own key, so a key that is gone is
+  // revocation (FailedPrecondition), not a mistake in the Secret.
+  absl::StatusOr<SecureBytes> tenant_key = cloud::FetchBoundKey(
+      key_reader, key.secret_key_id, StrCat("volume ", key.volume_id), deadline);
+  if (!tenant_key.ok()) return tenant_key.status();
   if (key.descriptor.mode == envelope::Mode::kCinder) {
     key.passphrase = tenant_key->ToLowerHex();
     return key;

@@ -4,9 +4,13 @@
 # The controller and the node as one chain, on the lab and in the QEMU guest of e2e.sh. The
 # driver's own controller (PLUGIN --mode=controller on the host, run by CHAIN_TOOL) creates a
 # volume bound to a tenant key; boot 1 stages it in the guest (the node formats LUKS2 + ext4)
-# and writes a file; the controller then clones it, snapshots it and restores the snapshot
-# (clone first: the lab's NFS driver cannot clone a volume that has a snapshot); boot 2 stages the restore and the clone and reads the file back from each, without a
-# reformat (same LUKS UUID as the source). The host then checks the volume files (LUKS2
+# and writes a file. The controller then clones it, snapshots it and restores the snapshot
+# (clone first: the lab's NFS driver cannot clone a volume that has a snapshot), rotates the
+# source (its snapshot with it) and the clone to a second key, restores the snapshot once more,
+# and the first key is deleted. Boot 2 reads the file back from the rotated clone and the
+# post-rotation restore under the second key, without a reformat (same LUKS UUID); gets
+# FAILED_PRECONDITION for the first restore, still under the deleted key; and rotates a staged
+# volume with a controller run in the guest. The host then checks the volume files (LUKS2
 # headers, no plaintext) and the controller deletes everything, leaving nothing of the chain.
 # Same needs as e2e.sh (the lab's env.sh sourced, NFS backend, root); exits 77 without them.
 # BYOK_VM_KEEP=1 keeps the work dir and skips the delete (then: CHAIN_TOOL delete CONF DIR).
@@ -65,7 +69,10 @@ boot() {
 		"$HERE/guest/e2e-guest.sh" 2>&1 | tee "$W/$name.log" | grep -v '^\[ *[0-9.]*\] '
 	local rc=${PIPESTATUS[0]}
 	set -e
-	grep -q '^\[  PASSED  \] 1 test' "$W/$name.log" || { echo "FAIL: $name (guest exit $rc)"; exit 1; }
+	if [[ $rc -ne 0 ]] || ! grep -q '^\[  PASSED  \]' "$W/$name.log" || grep -q '^\[  FAILED  \]' "$W/$name.log"; then
+		echo "FAIL: $name (guest exit $rc)"
+		exit 1
+	fi
 }
 
 log "the controller creates the source volume"
@@ -78,13 +85,16 @@ SOURCE_UUID=$(dd if="$(vfile chain-source)" bs=1 skip=168 count=40 status=none |
 log "source LUKS UUID $SOURCE_UUID; the controller clones, snapshots and restores"
 "$CHAIN_TOOL" derive "$LAB_CLOUD_CONF" "$W" > "$W/derive.log" 2>&1 || { cat "$W/derive.log"; exit 1; }
 grep -E '^  [A-Za-z]+ -> ' "$W/derive.log"
+log "the controller rotates the source (and its snapshot) and the clone to a new key, restores the snapshot again; the first key is deleted"
+"$CHAIN_TOOL" rotate "$LAB_CLOUD_CONF" "$W" > "$W/rotate.log" 2>&1 || { cat "$W/rotate.log"; exit 1; }
+grep -E '^  [A-Za-z]+ -> ' "$W/rotate.log"
 jq --arg u "$SOURCE_UUID" '.source_luks_uuid = $u' "$W/plan.json" > "$W/plan.new"
 mv "$W/plan.new" "$W/plan.json"
-boot boot2 'NodeChain.ReadsTheRestoreAndTheCloneBack' chain-restore chain-clone
+boot boot2 'NodeChain.AfterRotation*' chain-restore chain-clone chain-restore-after
 
 log "host checks on the Cinder volume files"
 MARKER=$(jq -r .markers.chain "$W/plan.json")
-for s in chain-restore chain-clone; do
+for s in chain-restore chain-clone chain-restore-after; do
 	DESC="$s: the volume file starts with a LUKS2 header"
 	check [ "$(magic "$(vfile "$s")")" = 4c554b53babe0002 ]
 	DESC="$s: no plaintext marker in $(vfile "$s")"

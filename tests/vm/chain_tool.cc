@@ -6,6 +6,11 @@
 //                                         create the source volume; writes DIR/plan.json
 //   byok-vm-chain derive CLOUD_CONF DIR   has the controller clone the source, snapshot it and
 //                                         restore the snapshot; adds them to the plan
+//   byok-vm-chain rotate CLOUD_CONF DIR   stores two more keys; has the controller rotate the
+//                                         source (and so its snapshot) and the clone to the
+//                                         second and restore the snapshot again under it;
+//                                         deletes the first key (the restore made before the
+//                                         rotation is now under a revoked key)
 //   byok-vm-chain delete CLOUD_CONF DIR   has the controller delete all of it, then checks that
 //                                         nothing of the chain's cluster is left; deletes the key
 // Key bytes never leave this process; the plan holds IDs only.
@@ -23,6 +28,7 @@
 #include "csi/csi.pb.h"
 #include "envelope/key_wrap.h"
 #include "openstack/cloud_config.h"
+#include "openstack/errors.h"
 #include "tests/conformance/plugin_process.h"
 #include "tests/integration/driver_lab/lab_driver.h"
 
@@ -35,6 +41,7 @@ constexpr char kCluster[] = "vm-chain";
 constexpr char kSource[] = "chain-source";
 constexpr char kRestore[] = "chain-restore";
 constexpr char kClone[] = "chain-clone";
+constexpr char kRestoreAfter[] = "chain-restore-after";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "byok-vm-chain: %s\n", message.c_str());
@@ -82,6 +89,15 @@ class Controller {
                         StrCat(method, ": ", s.error_message()));
   }
 
+  absl::Status Modify(const std::string& volume_id, const std::string& key_id) {
+    ::csi::v1::ControllerModifyVolumeRequest r;
+    r.set_volume_id(volume_id);
+    (*r.mutable_secrets())["keyID"] = key_id;
+    (*r.mutable_mutable_parameters())["keyRotation"] = "vm-chain";
+    ::csi::v1::ControllerModifyVolumeResponse out;
+    return Call("ControllerModifyVolume", r, &out);
+  }
+
   // A claim of 1 GiB with an ext4 filesystem, bound to the tenant's key by its Secret.
   absl::StatusOr<std::string> CreateVolume(const std::string& name, const std::string& key_id,
                                            const ::csi::v1::VolumeContentSource* source) {
@@ -114,14 +130,22 @@ class Controller {
   std::unique_ptr<PluginProcess> plugin_;
 };
 
-int Create(const cloud::Clients& clients, const std::string& conf, Plan plan) {
+// A fresh random tenant key in Barbican, recorded in the plan (for delete) before use.
+absl::StatusOr<std::string> NewKey(const cloud::Clients& clients, Plan& plan) {
   absl::StatusOr<SecureBytes> key = envelope::GenerateDek();
-  if (!key.ok()) return Fail(std::string(key.status().message()));
+  if (!key.ok()) return key.status();
   auto key_id = lab::StoreKey(clients, "byok-vm-chain", key->view());
-  if (!key_id.ok()) return Fail(StrCat("storing the tenant key: ", key_id.status().message()));
+  if (!key_id.ok()) return openstack::Annotate(key_id.status(), "storing a tenant key");
+  plan.data["keys"].push_back(*key_id);
+  plan.Save();
+  return key_id;
+}
+
+int Create(const cloud::Clients& clients, const std::string& conf, Plan plan) {
+  auto key_id = NewKey(clients, plan);
+  if (!key_id.ok()) return Fail(std::string(key_id.status().message()));
   plan.data["tenant_key_id"] = *key_id;
   plan.data["markers"]["chain"] = StrCat("chain-marker-", absl::ToUnixMicros(absl::Now()));
-  plan.Save();  // the key is recorded before anything can fail, so delete finds it
   auto controller = Controller::Start(conf);
   if (!controller.ok()) return Fail(std::string(controller.status().message()));
   const std::string name = StrCat("pvc-chain-", absl::ToUnixMicros(absl::Now()));
@@ -167,6 +191,36 @@ int Derive(const std::string& conf, Plan plan) {
   return plan.Save() ? 0 : Fail("cannot write " + plan.path);
 }
 
+int Rotate(const cloud::Clients& clients, const std::string& conf, Plan plan) {
+  const std::string old_key = plan.data.value("tenant_key_id", "");
+  const std::string snapshot = plan.data.value("snapshot_id", "");
+  if (old_key.empty() || snapshot.empty()) return Fail("run derive first: " + plan.path);
+  auto rotated = NewKey(clients, plan);
+  auto third = NewKey(clients, plan);  // the guest rotates a staged volume to it
+  if (!rotated.ok() || !third.ok()) return Fail("cannot store the keys to rotate to");
+  plan.data["rotated_key_id"] = *rotated;
+  plan.data["third_key_id"] = *third;
+  auto controller = Controller::Start(conf);
+  if (!controller.ok()) return Fail(std::string(controller.status().message()));
+  for (const char* scenario : {kSource, kClone}) {
+    if (absl::Status s = controller->Modify(plan.VolumeId(scenario), *rotated); !s.ok()) {
+      return Fail(std::string(s.message()));
+    }
+  }
+  ::csi::v1::VolumeContentSource from_snapshot;
+  from_snapshot.mutable_snapshot()->set_snapshot_id(snapshot);
+  const std::string name = plan.data["volumes"][kSource].value("name", "") + "-restore-after";
+  auto restored = controller->CreateVolume(name, *rotated, &from_snapshot);
+  if (!restored.ok()) return Fail(std::string(restored.status().message()));
+  plan.data["volumes"][kRestoreAfter] = {{"id", *restored}, {"name", name}};
+  plan.Save();
+  // The tenant retires the first key: what was not rotated (the first restore) is revoked.
+  if (absl::Status s = clients.barbican->DeleteSecret(lab::Opts(), old_key); !s.ok()) {
+    return Fail(StrCat("deleting the first key: ", s.message()));
+  }
+  return 0;
+}
+
 // Deletes through the controller (volumes made from the snapshot first, the snapshot before
 // its source, as Cinder requires), then counts what the cluster still has: 0 or a failure.
 int Delete(const cloud::Clients& clients, const std::string& conf, const Plan& plan) {
@@ -174,7 +228,7 @@ int Delete(const cloud::Clients& clients, const std::string& conf, const Plan& p
   {
     auto controller = Controller::Start(conf);
     if (!controller.ok()) return Fail(std::string(controller.status().message()));
-    for (const char* scenario : {kRestore, kClone}) {
+    for (const char* scenario : {kRestore, kRestoreAfter, kClone}) {
       if (plan.VolumeId(scenario).empty()) continue;
       ::csi::v1::DeleteVolumeRequest del;
       del.set_volume_id(plan.VolumeId(scenario));
@@ -196,8 +250,8 @@ int Delete(const cloud::Clients& clients, const std::string& conf, const Plan& p
   }
   int left = lab::RemoveVolumesOfCluster(*clients.cinder, kCluster);
   if (left != 0) failures += Fail(StrCat(left, " volume(s) of cluster ", kCluster, " left over"));
-  if (const std::string key = plan.data.value("tenant_key_id", ""); !key.empty()) {
-    (void)clients.barbican->DeleteSecret(lab::Opts(), key);
+  for (const auto& key : plan.data.value("keys", json::array())) {
+    (void)clients.barbican->DeleteSecret(lab::Opts(), key.get<std::string>());
   }
   std::printf("byok-vm-chain: deleted; %d failure(s)\n", failures);
   return failures == 0 ? 0 : 1;
@@ -209,7 +263,7 @@ int Delete(const cloud::Clients& clients, const std::string& conf, const Plan& p
 int main(int argc, char** argv) {
   using namespace byok;
   using namespace byok::testing;
-  if (argc != 4) return Fail("usage: byok-vm-chain create|derive|delete CLOUD_CONF DIR");
+  if (argc != 4) return Fail("usage: byok-vm-chain create|derive|rotate|delete CLOUD_CONF DIR");
   const std::string command = argv[1];
   const std::string conf = argv[2];
   auto plan = Plan::Load(argv[3]);
@@ -219,6 +273,7 @@ int main(int argc, char** argv) {
   auto driver = lab::ConnectAsDriver(conf);
   if (!driver.ok()) return Fail(std::string(driver.status().message()));
   if (command == "create") return Create((*driver)->clients, conf, *std::move(plan));
+  if (command == "rotate") return Rotate((*driver)->clients, conf, *std::move(plan));
   if (command == "delete") return Delete((*driver)->clients, conf, *plan);
   return Fail("unknown command " + command);
 }

@@ -692,25 +692,91 @@ TEST(NodeChain, StagesAndWritesTheVolumeTheControllerCreated) {
   EXPECT_FALSE(Exists(v.Mapper()));
 }
 
-TEST(NodeChain, ReadsTheRestoreAndTheCloneBack) {
-  SCENARIO("chain, boot 2: the restored snapshot and the clone open with the tenant's key");
+// Stages a copy the controller made from the source with `key_id` and reads the source's file
+// back: the header is the source's (same LUKS UUID), and staging does not reformat it.
+void StageAndReadBack(const Vol& v, const std::string& key_id, const std::string& source_uuid) {
+  ASSERT_FALSE(v.Device().empty()) << "disk of " << v.id << " not attached";
+  EXPECT_EQ(LuksUuid(v.Device()), source_uuid) << "the source's header, copied by Cinder";
+  ASSERT_TRUE(Stage(v, false, "ext4", key_id).ok());
+  EXPECT_EQ(LuksUuid(v.Device()), source_uuid) << "staging must not reformat a copy";
+  EXPECT_EQ(CinderLuksState(v), "formatted");
+  ASSERT_TRUE(Publish(v, false).ok());
+  EXPECT_EQ(Slurp(v.Target() + "/chain.txt"), Marker("chain"));
+  ASSERT_TRUE(Unpublish(v, false).ok());
+  ASSERT_TRUE(Unstage(v, false).ok());
+  EXPECT_FALSE(Exists(v.Mapper()));
+}
+
+// Boot 2: the host's controller cloned, snapshotted and restored the source under the first
+// key, then rotated the source (so its snapshot) and the clone to the second key, restored the
+// snapshot again, and deleted the first key.
+TEST(NodeChain, AfterRotationTheCopiesOpenUnderTheNewKeyAndTheRevokedOneIsRefused) {
+  SCENARIO("chain, boot 2: rotated clone and post-rotation restore open; revoked key refused");
   const std::string source_uuid = world->plan.value("source_luks_uuid", "");
-  ASSERT_FALSE(source_uuid.empty()) << "no source_luks_uuid in the plan (run by chain.sh)";
-  for (const char* scenario : {"chain-restore", "chain-clone"}) {
-    SCOPED_TRACE(scenario);
-    Vol v = Volume(scenario);
-    ASSERT_FALSE(v.Device().empty()) << "disk of " << v.id << " not attached";
-    EXPECT_EQ(LuksUuid(v.Device()), source_uuid) << "the source's header, copied by Cinder";
-    ASSERT_TRUE(Stage(v, false, "ext4").ok());
-    EXPECT_EQ(LuksUuid(v.Device()), source_uuid) << "staging must not reformat a copy";
-    EXPECT_EQ(CinderLuksState(v), "formatted");
-    ASSERT_TRUE(Publish(v, false).ok());
-    EXPECT_EQ(Slurp(v.Target() + "/chain.txt"), Marker("chain"));
-    WriteFile(v.Target() + "/after.txt", scenario);  // each copy is writable on its own
-    ASSERT_TRUE(Unpublish(v, false).ok());
-    ASSERT_TRUE(Unstage(v, false).ok());
-    EXPECT_FALSE(Exists(v.Mapper()));
+  const std::string rotated = world->plan.value("rotated_key_id", "");
+  ASSERT_FALSE(source_uuid.empty() || rotated.empty()) << "run by chain.sh";
+  {
+    SCOPED_TRACE("the clone, rotated while unstaged");
+    StageAndReadBack(Volume("chain-clone"), rotated, source_uuid);
   }
+  {
+    SCOPED_TRACE("the snapshot restored after the rotation");
+    StageAndReadBack(Volume("chain-restore-after"), rotated, source_uuid);
+  }
+  // The restore made before the rotation is still under the first key, which is gone.
+  Vol revoked = Volume("chain-restore");
+  ASSERT_FALSE(revoked.Device().empty());
+  grpc::Status s = Stage(revoked, false, "ext4");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr(TenantKey()));
+  EXPECT_THAT(s.error_message(), HasSubstr("volume " + revoked.id));
+  EXPECT_THAT(s.error_message(), HasSubstr("Secret key keyID"));
+  EXPECT_FALSE(Exists(revoked.Mapper()));
+  EXPECT_EQ(LuksUuid(revoked.Device()), source_uuid) << "nothing on the disk changed";
+  EXPECT_EQ(CinderLuksState(revoked), "formatted");
+}
+
+// A volume rotated while it is staged: the open mapping holds the volume key, so the mount
+// keeps working; the old key no longer stages it, the new one does, and the data is there.
+TEST(NodeChain, AfterRotationOfAStagedVolumeTheMountKeepsWorkingAndTheNewKeyRestages) {
+  SCENARIO("chain, boot 2: rotation under a mounted volume (the controller runs in the guest)");
+  const std::string rotated = world->plan.value("rotated_key_id", "");
+  const std::string third = world->plan.value("third_key_id", "");
+  ASSERT_FALSE(rotated.empty() || third.empty()) << "run by chain.sh";
+  auto controller = PluginProcess::Start(
+      {"--mode=controller", StrCat("--cloud-config=", kCloudConf), "--cluster=vm-chain"},
+      absl::Seconds(60));
+  ASSERT_TRUE(controller.ok()) << controller.status();
+  Vol v = Volume("chain-restore-after");
+  ASSERT_TRUE(Stage(v, false, "ext4", rotated).ok());
+  ASSERT_TRUE(Publish(v, false).ok());
+  WriteFile(v.Target() + "/before.txt", "written before the rotation");
+
+  ::csi::v1::ControllerModifyVolumeRequest modify;
+  modify.set_volume_id(v.id);
+  (*modify.mutable_secrets())["keyID"] = third;
+  (*modify.mutable_mutable_parameters())["keyRotation"] = "vm-chain-staged";
+  ::csi::v1::ControllerModifyVolumeResponse modified;
+  grpc::Status s = (*controller)
+                       ->client()
+                       .Call(csi::Client::FindMethod("ControllerModifyVolume"), modify, &modified,
+                             absl::Seconds(120));
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << (*controller)->Log();
+  WriteFile(v.Target() + "/after.txt", "written after the rotation");
+  ASSERT_TRUE(Unpublish(v, false).ok());
+  ASSERT_TRUE(Unstage(v, false).ok());
+
+  s = Stage(v, false, "ext4", rotated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << "the old key is not the "
+                                                                 << "volume's any more";
+  ASSERT_TRUE(Stage(v, false, "ext4", third).ok());
+  ASSERT_TRUE(Publish(v, false).ok());
+  EXPECT_EQ(Slurp(v.Target() + "/chain.txt"), Marker("chain"));
+  EXPECT_EQ(Slurp(v.Target() + "/before.txt"), "written before the rotation");
+  EXPECT_EQ(Slurp(v.Target() + "/after.txt"), "written after the rotation");
+  ASSERT_TRUE(Unpublish(v, false).ok());
+  ASSERT_TRUE(Unstage(v, false).ok());
+  (*controller)->StopWith(SIGTERM, absl::Seconds(10));
 }
 
 }  // namespace
