@@ -14,8 +14,10 @@ find_tools
 echo "helm: $HELM_SOURCE" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# deploy/ is for clusters with the snapshot API (the VolumeSnapshotClass renders only then).
+# deploy/ is for clusters with the snapshot API and the VolumeAttributesClass API (Kubernetes
+# 1.34+): the VolumeSnapshotClass and the key-rotation classes render only then.
 "$HELM" template cinder-byok-csi "$ROOT/charts/cinder-byok-csi" --namespace kube-system \
-  --api-versions snapshot.storage.k8s.io/v1/VolumeSnapshotClass >"$tmp/render.yaml"
+  --api-versions snapshot.storage.k8s.io/v1/VolumeSnapshotClass \
+  --api-versions storage.k8s.io/v1/VolumeAttributesClass >"$tmp/render.yaml"
 rm -f "$ROOT"/deploy/base/*.yaml.tmp
 node "$ROOT/tests/packaging/split-render.mjs" "$tmp/render.yaml" "$ROOT/deploy/base"

@@ -313,6 +313,21 @@ function checkChartDefects(defaults, withSnap, cluster, base) {
   const n = "chart: VolumeSnapshotClass only with the snapshot API";
   if (classes(defaults) === 0 && classes(withSnap) === 1) pass(n);
   else fail(n, `without the API: ${classes(defaults)}, with it: ${classes(withSnap)}`);
+  // 5. Key rotation: two VolumeAttributesClasses with distinct keyRotation labels where the
+  // API exists, none elsewhere; every encrypted class hands the tenant's Secret to
+  // ControllerModifyVolume.
+  const vacs = (file) => loadAll(file).filter((o) => o.kind === "VolumeAttributesClass");
+  const labels = new Set(vacs(withSnap).map((o) => o.parameters?.keyRotation));
+  const v = "chart: two key-rotation VolumeAttributesClasses only with the API";
+  if (vacs(defaults).length === 0 && vacs(withSnap).length === 2 && labels.size === 2 &&
+      vacs(withSnap).every((o) => o.driverName === "byok.cinder.csi.openstack.org")) pass(v);
+  else fail(v, `without the API: ${vacs(defaults).length}, with it: ${JSON.stringify(vacs(withSnap))}`);
+  const noModify = loadAll(withSnap).filter((o) => o.kind === "StorageClass" &&
+    o.parameters?.encryption !== "none" &&
+    !o.parameters?.["csi.storage.k8s.io/controller-modify-secret-name"]).map(objKey);
+  const m5 = "chart: encrypted StorageClasses pass the key Secret to ControllerModifyVolume";
+  if (noModify.length === 0) pass(m5);
+  else fail(m5, `without controller-modify-secret-name: ${noModify}`);
 }
 
 // The cinder-mode class is useless without an encrypted volume type, so the chart makes the

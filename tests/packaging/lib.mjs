@@ -105,6 +105,8 @@ export function baseFileFor(o) {
       return "storageclasses.yaml";
     case "VolumeSnapshotClass":
       return "volumesnapshotclass.yaml";
+    case "VolumeAttributesClass":
+      return "volumeattributesclasses.yaml";
     case "DaemonSet":
       return "node.yaml";
     case "ServiceAccount":

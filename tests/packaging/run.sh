@@ -96,9 +96,10 @@ else
       ko "helm lint --strict ($label): $(grep -E 'ERROR|WARNING|Error' "$OUT/lint.log" | head -5)"
     fi
     out="$OUT/helm-$(basename "${v:-defaults}" .yaml).yaml"
-    # As deploy/generate.sh renders: for a cluster with the snapshot API.
+    # As deploy/generate.sh renders: for a cluster with the snapshot and VAC APIs.
     if "$HELM" template cinder-byok-csi "$CHART" --namespace kube-system ${v:+-f "$v"} \
-      --api-versions snapshot.storage.k8s.io/v1/VolumeSnapshotClass >"$out" 2>"$out.err"; then
+      --api-versions snapshot.storage.k8s.io/v1/VolumeSnapshotClass \
+      --api-versions storage.k8s.io/v1/VolumeAttributesClass >"$out" 2>"$out.err"; then
       ok "helm template ($label)"
       check k8s "helm template ($label)" "$out"
     else
