@@ -163,6 +163,28 @@ TEST_F(ModifyVolumeTest, ACrashAtEachWriteLeavesOpenableCopiesAndTheRetryFinishe
   }
 }
 
+// The staged entries are tenant-writable metadata: a wrapping planted there (a valid one, of
+// another data key, under the new key) must never be what gets committed.
+TEST_F(ModifyVolumeTest, PlantedStagedEntriesAreReplacedByAVerifiedWrapping) {
+  const std::string id = CreateVolume("pvc-planted");
+  auto dek = OpenDek(VolumeMetadata(id), "pvc-planted");
+  ASSERT_TRUE(dek.ok()) << dek.status();
+  auto new_kek = cloud_.barbican->GetPayload(openstack::CallOptions(), new_key_id_);
+  auto other = envelope::GenerateDek();
+  ASSERT_TRUE(new_kek.ok() && other.ok());
+  auto planted = envelope::WrapDek(*new_kek, *other, {"pvc-planted", new_key_id_});
+  ASSERT_TRUE(planted.ok());
+  ASSERT_TRUE(crashing_
+                  ->UpdateVolumeMetadata(openstack::CallOptions(), id,
+                                         {{envelope::kMetaNextKeyId, new_key_id_},
+                                          {envelope::kMetaNextWrappedDek, *planted}})
+                  .ok());
+
+  grpc::Status s = Modify(id, new_key_id_);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ExpectRotated(VolumeMetadata(id), "pvc-planted", *dek);
+}
+
 TEST_F(ModifyVolumeTest, RefusesWhatItCannotDoBeforeTouchingTheVolume) {
   const std::string id = CreateVolume("pvc-refuse");
   const Metadata before = VolumeMetadata(id);
