@@ -2,6 +2,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
+#include "controller/key_consumers.h"
 #include "controller/wait.h"
 
 namespace byok::controller {
@@ -161,6 +162,9 @@ absl::Status ControllerService::DoDeleteVolume(absl::Time deadline,
   RemoveDuplicates(cinder, call, *volume, options_.cluster_id);
   if (absl::Status s = EraseAndDelete(cinder, call, *volume); !s.ok()) return s;
   log::Info("deleted volume", {{"volume", volume->id}});
+  if (auto key = volume->metadata.find(envelope::kMetaKeyId); key != volume->metadata.end()) {
+    RemoveKeyConsumer(session->clients, call, key->second, kConsumerVolume, volume->id);
+  }
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
+#include "controller/key_consumers.h"
 #include "controller/lookups.h"
 #include "controller/parameters.h"
 #include "controller/rewrap.h"
@@ -32,6 +33,24 @@ KeyFetcher CachingFetcher(const cloud::Clients& clients, const std::string& volu
   };
 }
 
+// The key a holder was under before this call's rotation: what its metadata names, or, when
+// an earlier attempt already committed, the key that commit recorded as previous.
+std::string KeyBefore(const std::map<std::string, std::string>& metadata,
+                      const std::string& new_key_id) {
+  auto key = metadata.find(envelope::kMetaKeyId);
+  if (key != metadata.end() && key->second != new_key_id) return key->second;
+  auto previous = metadata.find(envelope::kMetaPreviousKeyId);
+  return previous == metadata.end() ? "" : previous->second;
+}
+
+// The Barbican consumer record follows the wrapping (key_consumers.h).
+void MoveKeyConsumer(const cloud::Clients& clients, const CallOptions& call,
+                     const std::string& before, const std::string& new_key_id,
+                     std::string_view resource_type, const std::string& id) {
+  RegisterKeyConsumer(clients, call, new_key_id, resource_type, id);
+  if (before != new_key_id) RemoveKeyConsumer(clients, call, before, resource_type, id);
+}
+
 // The volume first, then every snapshot that still holds a wrapped key. A retry after any
 // failure finds what is done already under the new key and goes on with the rest.
 absl::Status RotateEnvelope(const cloud::Clients& clients, const CallOptions& call,
@@ -46,6 +65,8 @@ absl::Status RotateEnvelope(const cloud::Clients& clients, const CallOptions& ca
   auto rewrapped = RewrapDataKey(VolumeKeyStore(cinder, call, volume.id), wrap_name, new_key_id,
                                  *new_kek, fetch);
   if (!rewrapped.ok()) return rewrapped.status();
+  MoveKeyConsumer(clients, call, KeyBefore(volume.metadata, new_key_id), new_key_id,
+                  kConsumerVolume, volume.id);
   int snapshots = 0;
   openstack::ListRequest of;
   of.volume_id = volume.id;
@@ -58,6 +79,8 @@ absl::Status RotateEnvelope(const cloud::Clients& clients, const CallOptions& ca
                                 envelope::WrapNameOf(snapshot.metadata, wrap_name), new_key_id,
                                 *new_kek, fetch);
       if (!done.ok()) return done.status();
+      MoveKeyConsumer(clients, call, KeyBefore(snapshot.metadata, new_key_id), new_key_id,
+                      kConsumerSnapshot, snapshot.id);
       snapshots += *done ? 1 : 0;
     }
     of.marker = page->next_marker;

@@ -7,6 +7,7 @@
 #include "common/strings.h"
 #include "controller/capacity.h"
 #include "controller/controller_service.h"
+#include "controller/key_consumers.h"
 #include "controller/lookups.h"
 #include "controller/wait.h"
 #include "openstack/errors.h"
@@ -138,6 +139,9 @@ absl::Status ControllerService::DoCreateSnapshot(absl::Time deadline,
     return absl::AbortedError(StrCat("snapshot ", *snapshot_id, " is still being created; retry"));
   }
   if (!ready.ok()) return ready.status();
+  if (auto key = ready->metadata.find(envelope::kMetaKeyId); key != ready->metadata.end()) {
+    RegisterKeyConsumer(session->clients, call, key->second, kConsumerSnapshot, ready->id);
+  }
   // The ID names the identity that made it, never what the (tenant-writable) metadata says.
   FillSnapshot(*ready, cloud::HandleFor(ready->id, session->clients), response->mutable_snapshot());
   return absl::OkStatus();
@@ -182,8 +186,12 @@ absl::Status ControllerService::DoDeleteSnapshot(absl::Time deadline,
                                                 request.snapshot_id(), ": ",
                                                 ToStd(deleted.message())));
   }
-  if (deleted.ok()) log::Info("deleted snapshot", {{"snapshot", handle.cinder_id}});
-  return deleted;
+  if (!deleted.ok()) return deleted;
+  log::Info("deleted snapshot", {{"snapshot", handle.cinder_id}});
+  if (auto key = snapshot->metadata.find(envelope::kMetaKeyId); key != snapshot->metadata.end()) {
+    RemoveKeyConsumer(session->clients, call, key->second, kConsumerSnapshot, handle.cinder_id);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ControllerService::DoListSnapshots(absl::Time deadline,

@@ -3,7 +3,9 @@
 // restore of the snapshot made afterwards under the new key; a cinder-mode volume refused.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "controller/parameters.h"
 #include "envelope/descriptor.h"
@@ -34,6 +36,17 @@ class KeyRotationLab : public ControllerLab {
     auto kek = demo_->clients.barbican->GetPayload(Opts(), key_id);
     if (!kek.ok()) return kek.status();
     return envelope::UnwrapDek(*kek, descriptor->wrapped_dek, {wrap_name, key_id});
+  }
+  // The consumers Barbican records on `key_id`, as "resource_type/resource_id".
+  std::set<std::string> Consumers(const std::string& key_id) {
+    auto list = demo_->clients.barbican->ListConsumers(Opts(), key_id);
+    EXPECT_TRUE(list.ok()) << list.status();
+    std::set<std::string> out;
+    for (const auto& c : list.ok() ? *list : std::vector<openstack::SecretConsumer>{}) {
+      EXPECT_EQ(c.service, "volume");
+      out.insert(c.resource_type + "/" + c.resource_id);
+    }
+    return out;
   }
   void Delete(const std::string& method, const std::string& id) {
     grpc::Status s;
@@ -70,9 +83,14 @@ TEST_F(KeyRotationLab, VolumeAndSnapshotMoveToTheNewKeyAndOutliveTheOldOne) {
   ASSERT_TRUE(volume.ok());
   auto dek = OpenDek(volume->metadata, name, old_key);
   ASSERT_TRUE(dek.ok()) << dek.status();
+  // The lab's Barbican (Zed, key-manager 1.1) records who uses the key.
+  const std::set<std::string> both = {"volume/" + id, "snapshot/" + snap_id};
+  EXPECT_EQ(Consumers(old_key), both);
 
   s = Modify(id, new_key);
   ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << plugin_->Log();
+  EXPECT_EQ(Consumers(new_key), both) << "the records move with the rotation";
+  EXPECT_TRUE(Consumers(old_key).empty());
   DeleteKey(demo_, old_key);  // the tenant retires the old key
   volume = demo_->clients.cinder->GetVolume(Opts(), id);
   ASSERT_TRUE(volume.ok());
@@ -100,9 +118,11 @@ TEST_F(KeyRotationLab, VolumeAndSnapshotMoveToTheNewKeyAndOutliveTheOldOne) {
   ASSERT_TRUE(restored_dek.ok()) << restored_dek.status();
   EXPECT_TRUE(restored_dek->ConstantTimeEquals(*dek));
 
+  EXPECT_EQ(Consumers(new_key).size(), 3u) << "the restore is recorded too";
   Delete("DeleteVolume", restored.volume().volume_id());
   Delete("DeleteSnapshot", snap_id);
   Delete("DeleteVolume", id);
+  EXPECT_TRUE(Consumers(new_key).empty()) << "deleted volumes and snapshots are no consumers";
   DeleteKey(demo_, new_key);
 }
 
