@@ -1,6 +1,7 @@
 // FetchTenantKey: the pre-flight checks on a tenant's Barbican key, with messages written
 // for the tenant who has to fix them.
 #include "cloud/cloud_access.h"
+#include "cloud/key_stats.h"
 #include "common/strings.h"
 #include "envelope/key_wrap.h"
 #include "openstack/errors.h"
@@ -85,18 +86,27 @@ absl::StatusOr<SecureBytes> FetchKey(const Clients& clients, const std::string& 
   return payload;
 }
 
+// FetchKey, timed for byok_key_fetch_seconds.
+absl::StatusOr<SecureBytes> TimedFetchKey(const Clients& clients, const std::string& key_id,
+                                          absl::Time deadline) {
+  const absl::Time start = absl::Now();
+  auto key = FetchKey(clients, key_id, deadline);
+  KeyStats::Process().ObserveKeyFetch(absl::Now() - start);
+  return key;
+}
+
 }  // namespace
 
 absl::StatusOr<SecureBytes> FetchTenantKey(const Clients& clients, const std::string& key_id,
                                            absl::Time deadline) {
-  auto key = FetchKey(clients, key_id, deadline);
+  auto key = TimedFetchKey(clients, key_id, deadline);
   if (absl::IsNotFound(key.status())) return absl::InvalidArgumentError(key.status().message());
   return key;
 }
 
 absl::StatusOr<SecureBytes> FetchBoundKey(const Clients& clients, const std::string& key_id,
                                           const std::string& bound, absl::Time deadline) {
-  auto key = FetchKey(clients, key_id, deadline);
+  auto key = TimedFetchKey(clients, key_id, deadline);
   if (absl::IsNotFound(key.status())) {
     return absl::FailedPreconditionError(StrCat(
         bound, " is bound to Barbican key ", key_id, " (Secret key ", kSecretKeyId,

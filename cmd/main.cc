@@ -12,6 +12,7 @@
 #include "absl/flags/flag.h"
 #include "cloud/openstack_cloud_access.h"
 #include "cmd/flags.h"
+#include "cmd/key_metrics.h"
 #include "cmd/openstack_metrics.h"
 #include "cmd/signals.h"
 #include "common/log.h"
@@ -78,6 +79,7 @@ int Run(int argc, char** argv) {
   }
   auto stats = std::make_shared<openstack::HttpStats>();
   metrics.AddCollectable(std::make_shared<OpenStackCallMetrics>(stats));
+  metrics.AddCollectable(std::make_shared<KeyMetrics>());
   auto cloud = cloud::OpenStackCloudAccess::Create(config->Clone(), stats);
   if (!cloud.ok()) return Fail("cannot set up the OpenStack clients", cloud.status());
 

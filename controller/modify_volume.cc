@@ -2,6 +2,7 @@
 // names the key the volume is to be under; an envelope volume's data key, and its snapshots'
 // copies, are re-wrapped under it (controller/rewrap.h). Nothing else is mutable.
 #include "cloud/cloud_access.h"
+#include "cloud/key_stats.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
@@ -129,8 +130,12 @@ absl::Status ControllerService::DoModifyVolume(
           descriptor->key_id, ", which the driver cannot re-wrap; moving to key ", secret->key_id,
           " needs the data copied into a new volume created under that key (keys rotate in "
           "place only with encryption=envelope)"));
-    case Mode::kEnvelope:
-      return RotateEnvelope(clients, session->call, *volume, secret->key_id, deadline);
+    case Mode::kEnvelope: {
+      absl::Status rotated =
+          RotateEnvelope(clients, session->call, *volume, secret->key_id, deadline);
+      cloud::KeyStats::Process().CountRotation(rotated.ok());
+      return rotated;
+    }
   }
   return absl::InternalError("unknown encryption mode");
 }

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "cloud/key_stats.h"
 #include "node/mapping_name.h"
 #include "node/paths.h"
 #include "node/testing/node_world.h"
@@ -109,6 +110,7 @@ TEST_F(StagerTest, ARevokedKeyIsFailedPreconditionAndTouchesNothing) {
   world_.cloud().barbican->ExpireSecret(fresh.key_id);
   (void)world_.cloud().barbican->DeleteSecret(openstack::CallOptions(), formatted.key_id);
   const int formats = world_.host().formats();
+  const auto before = cloud::KeyStats::Process().Snapshot();
   for (const auto* v : {&formatted, &fresh}) {
     absl::Status s = Stage(Params(*v));
     EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
@@ -122,6 +124,10 @@ TEST_F(StagerTest, ARevokedKeyIsFailedPreconditionAndTouchesNothing) {
   EXPECT_EQ(world_.LuksState(formatted.id), "formatted");
   EXPECT_EQ(world_.LuksState(fresh.id), "pending");
   EXPECT_EQ(world_.host().DiskAt(fresh.device).content.kind, ContentKind::kBlank);
+  const int gone = static_cast<int>(cloud::UnlockFailure::kKeyGone);
+  EXPECT_EQ(cloud::KeyStats::Process().Snapshot().unlock_failures[gone],
+            before.unlock_failures[gone] + 2)
+      << "byok_key_unlock_failures_total{reason=\"key_gone\"}";
 }
 
 TEST_F(StagerTest, ASecretNamingAnotherKeyIsRefusedBeforeTheKeyIsFetched) {

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "cloud/key_stats.h"
 #include "cloud/volume_handle.h"
 #include "common/log.h"
 #include "common/strings.h"
@@ -69,6 +70,21 @@ absl::Status CheckKeyBinding(const VolumeKey& key) {
   return absl::OkStatus();
 }
 
+// byok_key_unlock_failures_total{reason}: why a volume's key could not be had.
+absl::Status Counted(const absl::Status& status, cloud::UnlockFailure reason) {
+  cloud::KeyStats::Process().CountUnlockFailure(reason);
+  return status;
+}
+
+cloud::UnlockFailure FetchFailure(const absl::Status& status) {
+  if (absl::IsFailedPrecondition(status)) return cloud::UnlockFailure::kKeyGone;
+  if (absl::IsPermissionDenied(status)) return cloud::UnlockFailure::kAccessDenied;
+  if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) {
+    return cloud::UnlockFailure::kBarbicanDown;
+  }
+  return cloud::UnlockFailure::kOther;
+}
+
 absl::Status UnwrapInto(VolumeKey& key, const SecureBytes& tenant_key) {
   absl::StatusOr<SecureBytes> dek = envelope::UnwrapDek(tenant_key, key.descriptor.wrapped_dek,
                                                         {key.wrap_name, key.descriptor.key_id});
@@ -121,18 +137,23 @@ absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const Stag
   if (key.descriptor.mode == envelope::Mode::kNone) return key;
 
   key.secret_key_id = params.secret.key_id;
-  if (absl::Status s = CheckKeyBinding(key); !s.ok()) return s;
+  if (absl::Status s = CheckKeyBinding(key); !s.ok()) {
+    return Counted(s, cloud::UnlockFailure::kWrongKey);
+  }
   const cloud::Clients& key_reader = secret_identity ? **secret_identity : key.clients;
   // The binding check passed: this is the volume's own key, so a key that is gone is
   // revocation (FailedPrecondition), not a mistake in the Secret.
   absl::StatusOr<SecureBytes> tenant_key = cloud::FetchBoundKey(
       key_reader, key.secret_key_id, StrCat("volume ", key.volume_id), deadline);
-  if (!tenant_key.ok()) return tenant_key.status();
+  if (!tenant_key.ok()) return Counted(tenant_key.status(), FetchFailure(tenant_key.status()));
   if (key.descriptor.mode == envelope::Mode::kCinder) {
     key.passphrase = tenant_key->ToLowerHex();
     return key;
   }
-  if (absl::Status s = UnwrapInto(key, *tenant_key); !s.ok()) return s;
+  if (absl::Status s = UnwrapInto(key, *tenant_key); !s.ok()) {
+    return Counted(s, absl::IsPermissionDenied(s) ? cloud::UnlockFailure::kWrongKey
+                                                  : cloud::UnlockFailure::kOther);
+  }
   return key;
 }
 

@@ -395,6 +395,29 @@ function checkSidecarVersions(chartDir) {
   }
 }
 
+// The alert example: rendered only where the PrometheusRule API exists (`without` has none,
+// `withRule` was rendered with it), and every metric and label value its expressions use is
+// one the driver's sources define (a renamed metric would silence the alert).
+function checkAlert(without, withRule, root) {
+  const rules = (file) => loadAll(file).filter((o) => o.kind === "PrometheusRule");
+  const n = "chart: the PrometheusRule alert example renders only with the Prometheus Operator's API";
+  if (rules(without).length === 0 && rules(withRule).length === 1) pass(n);
+  else fail(n, `without the API: ${rules(without).length}, with it: ${rules(withRule).length}`);
+  const sources = ["cmd/key_metrics.cc", "cmd/openstack_metrics.cc", "csi/metrics.cc", "cloud/key_stats.cc"]
+    .map((f) => fs.readFileSync(path.join(root, f), "utf8")).join("\n");
+  const exprs = rules(withRule).flatMap((r) => r.spec.groups.flatMap((g) => g.rules.map((x) => x.expr)));
+  const unknown = [];
+  for (const e of exprs) {
+    for (const m of e.match(/byok_[a-z_]+/g) || []) if (!sources.includes(`"${m}`)) unknown.push(m);
+    for (const v of (e.match(/reason=~"([^"]*)"/)?.[1] || "").split("|").filter(Boolean)) {
+      if (!sources.includes(`"${v}"`)) unknown.push(`reason ${v}`);
+    }
+  }
+  const m = "chart: the alert's expressions use only metrics and reasons the driver exports";
+  if (exprs.length > 0 && unknown.length === 0) pass(m);
+  else fail(m, `unknown: ${unknown.join(", ") || "(no expressions)"}`);
+}
+
 // ---------------------------------------------------------------------------------------
 const [cmd, ...args] = process.argv.slice(2);
 try {
@@ -407,6 +430,7 @@ try {
   else if (cmd === "chart-defects") checkChartDefects(args[0], args[1], args[2], args[3]);
   else if (cmd === "sidecar-versions") checkSidecarVersions(args[0]);
   else if (cmd === "cinder-type") checkCinderType(args[0], args[1], args[2], args[3], args[4]);
+  else if (cmd === "alert") checkAlert(args[0], args[1], args[2]);
   else {
     console.error("usage: node check.mjs k8s|values|agree|agree-static ...");
     process.exit(2);

@@ -119,6 +119,11 @@ else
   "$HELM" template x "$CHART" --set storageClasses.cinder.enabled=true \
     --set storageClasses.cinder.type=encrypted-luks >"$OUT/cinder-typed.yaml" 2>&1
   check cinder-type "$OUT/helm-defaults.yaml" "$rc" "$OUT/cinder-notype.err" "$OUT/cinder-typed.yaml" encrypted-luks
+  # The alert example (a PrometheusRule): off by default, and only with the operator's API.
+  "$HELM" template x "$CHART" --set prometheusRule.enabled=true >"$OUT/rule-noapi.yaml" 2>&1
+  "$HELM" template x "$CHART" --set prometheusRule.enabled=true \
+    --api-versions monitoring.coreos.com/v1/PrometheusRule >"$OUT/rule.yaml" 2>&1
+  check alert "$OUT/rule-noapi.yaml" "$OUT/rule.yaml" "$ROOT"
 fi
 
 # --- chart and deploy/ agree ----------------------------------------------------------------

@@ -152,5 +152,44 @@ TEST_F(KeyRotationLab, ACinderModeVolumeKeepsItsKeyAndSaysWhy) {
   DeleteKey(demo_, other);
 }
 
+// The rotation metrics of a controller that rotated a volume against the real lab.
+TEST_F(KeyRotationLab, RotationsAndKeyFetchesAreScraped) {
+  const int port = FreeTcpPort();
+  auto plugin =
+      PluginProcess::Start({"--mode=controller", "--cloud-config=" + Env("LAB_CLOUD_CONF"),
+                            "--cluster=lab-test", StrCat("--metrics-address=127.0.0.1:", port)},
+                           absl::Seconds(30));
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  const std::string old_key = StoreKey(demo_, 'p');
+  const std::string new_key = StoreKey(demo_, 'q');
+  const std::string name = StrCat("lab-rotate-metrics-", absl::ToUnixMicros(absl::Now()));
+  auto call = [&](std::string_view method, const auto& request, auto* response) {
+    return (*plugin)->client().Call(csi::Client::FindMethod(method), request, response,
+                                    absl::Seconds(120));
+  };
+  ::csi::v1::CreateVolumeResponse created;
+  ASSERT_TRUE(call("CreateVolume", Request(name, old_key), &created).ok());
+  ::csi::v1::ControllerModifyVolumeRequest modify;
+  modify.set_volume_id(created.volume().volume_id());
+  (*modify.mutable_secrets())["keyID"] = new_key;
+  (*modify.mutable_mutable_parameters())[controller::kParamKeyRotation] = "lab";
+  ::csi::v1::ControllerModifyVolumeResponse modified;
+  ASSERT_TRUE(call("ControllerModifyVolume", modify, &modified).ok());
+
+  const std::string scrape =
+      WaitForMetric(port, "byok_key_rotations_total{result=\"ok\"} 1", absl::Seconds(10));
+  EXPECT_NE(scrape.find("byok_key_rotations_total{result=\"ok\"} 1"), std::string::npos) << scrape;
+  EXPECT_NE(scrape.find("byok_key_rotations_total{result=\"failed\"} 0"), std::string::npos);
+  // Create read the key once, the rotation the new and the old one.
+  EXPECT_NE(scrape.find("byok_key_fetch_seconds_count 3"), std::string::npos) << scrape;
+
+  ::csi::v1::DeleteVolumeRequest del;
+  del.set_volume_id(created.volume().volume_id());
+  ::csi::v1::DeleteVolumeResponse deleted;
+  EXPECT_TRUE(call("DeleteVolume", del, &deleted).ok());
+  DeleteKey(demo_, old_key);
+  DeleteKey(demo_, new_key);
+}
+
 }  // namespace
 }  // namespace byok::testing
