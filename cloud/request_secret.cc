@@ -34,6 +34,33 @@ absl::StatusOr<std::string> ParseKeyId(const SecretMap& secrets) {
   return *id;
 }
 
+absl::StatusOr<std::vector<std::string>> ParsePreviousKeyIds(const SecretMap& secrets) {
+  std::vector<std::string> ids;
+  const std::string* list = Get(secrets, kSecretPreviousKeyIds);
+  if (list == nullptr) return ids;
+  std::string normalized = *list;
+  for (char& c : normalized) {
+    if (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r') c = ',';
+  }
+  int position = 0;
+  for (std::string_view entry : Split(normalized, ',')) {
+    if (entry.empty()) continue;
+    ++position;
+    if (ids.size() == kMaxPreviousKeyIds) {
+      return absl::InvalidArgumentError(StrCat("Secret key ", kSecretPreviousKeyIds,
+                                               " lists more than ", kMaxPreviousKeyIds, " keys"));
+    }
+    auto id = openstack::barbican::ParseSecretRef(entry);
+    if (!id.ok()) {
+      return absl::InvalidArgumentError(
+          StrCat("Secret key ", kSecretPreviousKeyIds, ": entry ", position,
+                 " is neither a Barbican secret UUID nor a secret href (.../v1/secrets/<uuid>)"));
+    }
+    ids.push_back(*std::move(id));
+  }
+  return ids;
+}
+
 bool HasAny(const SecretMap& secrets, std::initializer_list<const char*> keys) {
   for (const char* key : keys) {
     if (Get(secrets, key) != nullptr) return true;
@@ -95,6 +122,9 @@ absl::StatusOr<RequestSecret> ParseRequestSecret(const SecretMap& secrets) {
   auto key_id = ParseKeyId(secrets);
   if (!key_id.ok()) return key_id.status();
   out.key_id = *std::move(key_id);
+  auto previous = ParsePreviousKeyIds(secrets);
+  if (!previous.ok()) return previous.status();
+  out.previous_key_ids = *std::move(previous);
   auto credential = ParseCredential(secrets);
   if (!credential.ok()) return credential.status();
   out.credential = *std::move(credential);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/secure_bytes.h"
@@ -13,6 +14,10 @@ namespace byok::cloud {
 // The keys of a Kubernetes Secret (CSI request secrets) that this driver reads. Every other
 // key is ignored: a tenant's Secret may hold unrelated data.
 inline constexpr char kSecretKeyId[] = "keyID";
+// Keys the volume may still be bound to while the tenant rotates to keyID: NodeStageVolume
+// moves such a volume to keyID (UUIDs or hrefs, separated by commas or spaces; at most 8).
+inline constexpr char kSecretPreviousKeyIds[] = "previousKeyIDs";
+inline constexpr size_t kMaxPreviousKeyIds = 8;
 inline constexpr char kSecretCloud[] = "cloud";
 inline constexpr char kSecretAuthUrl[] = "auth-url";
 inline constexpr char kSecretRegion[] = "region";
@@ -43,6 +48,7 @@ struct TenantCredential {
 struct RequestSecret {
   std::optional<TenantCredential> credential;  // nullopt: the driver's own identity
   std::string key_id;  // the Barbican secret UUID that keyID names (UUID or href); "": none
+  std::vector<std::string> previous_key_ids;  // UUIDs that previousKeyIDs names
 };
 
 // InvalidArgument names the Secret key that is wrong and why; values are never echoed

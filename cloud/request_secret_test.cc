@@ -30,6 +30,26 @@ TEST(RequestSecretTest, AMalformedKeyIdIsNamedButNeverEchoed) {
   EXPECT_THAT(std::string(s.status().message()), Not(HasSubstr("hunter2")));
 }
 
+TEST(RequestSecretTest, PreviousKeyIdsAreUuidsOfAShortList) {
+  constexpr char kOther[] = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+  auto s = ParseRequestSecret(
+      {{"keyID", kKey},
+       {"previousKeyIDs", std::string(" ") + kOther + ",\nhttps://x/v1/secrets/" + kKey + " "}});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_THAT(s->previous_key_ids, ::testing::ElementsAre(kOther, kKey));
+  EXPECT_TRUE(ParseRequestSecret({{"keyID", kKey}})->previous_key_ids.empty());
+
+  s = ParseRequestSecret({{"previousKeyIDs", std::string(kOther) + ",hunter2"}});
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("previousKeyIDs: entry 2"));
+  EXPECT_THAT(std::string(s.status().message()), Not(HasSubstr("hunter2")));
+  std::string nine;
+  for (int i = 0; i < 9; ++i) nine += std::string(kOther) + ",";
+  s = ParseRequestSecret({{"previousKeyIDs", nine}});
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("more than 8"));
+}
+
 TEST(RequestSecretTest, EndpointKeysWithoutACredentialAreRefused) {
   // A Secret may never select a cloud.conf section (and so borrow its credentials), nor send
   // the driver's own credentials to a Keystone it names.

@@ -5,12 +5,12 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "cloud/key_consumers.h"
 #include "cloud/volume_handle.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/capacity.h"
 #include "controller/controller_service.h"
-#include "controller/key_consumers.h"
 #include "controller/lookups.h"
 #include "controller/parameters.h"
 #include "controller/volume_capabilities.h"
@@ -598,8 +598,8 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   auto adopted = AdoptExisting(clients, request, *params, *resolved, deadline);
   if (!adopted.ok()) return adopted.status();
   if (adopted->has_value()) {
-    RegisterKeyConsumer(clients, session->call, params->spec.key_id, kConsumerVolume,
-                        (*adopted)->id);
+    cloud::RegisterKeyConsumer(clients, session->call, params->spec.key_id, cloud::kConsumerVolume,
+                               (*adopted)->id);
     FillResponse(**adopted, params->spec, clients, request, response);
     return absl::OkStatus();
   }
@@ -610,7 +610,8 @@ absl::Status ControllerService::DoCreateVolume(absl::Time deadline,
   auto ready =
       CreateAndSettle(clients, create, *params, *resolved, options_.byok_microversion, deadline);
   if (!ready.ok()) return ready.status();
-  RegisterKeyConsumer(clients, session->call, params->spec.key_id, kConsumerVolume, ready->id);
+  cloud::RegisterKeyConsumer(clients, session->call, params->spec.key_id, cloud::kConsumerVolume,
+                             ready->id);
   FillResponse(*ready, params->spec, clients, request, response);
   return absl::OkStatus();
 }

@@ -1,8 +1,8 @@
 // DeleteVolume: any duplicate an interrupted create left, then crypto-erase and delete.
+#include "cloud/key_consumers.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
-#include "controller/key_consumers.h"
 #include "controller/wait.h"
 
 namespace byok::controller {
@@ -163,7 +163,8 @@ absl::Status ControllerService::DoDeleteVolume(absl::Time deadline,
   if (absl::Status s = EraseAndDelete(cinder, call, *volume); !s.ok()) return s;
   log::Info("deleted volume", {{"volume", volume->id}});
   if (auto key = volume->metadata.find(envelope::kMetaKeyId); key != volume->metadata.end()) {
-    RemoveKeyConsumer(session->clients, call, key->second, kConsumerVolume, volume->id);
+    cloud::RemoveKeyConsumer(session->clients, call, key->second, cloud::kConsumerVolume,
+                             volume->id);
   }
   return absl::OkStatus();
 }

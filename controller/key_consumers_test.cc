@@ -1,7 +1,7 @@
 // Barbican consumers on the in-memory cloud: a volume and its snapshot are recorded on the
 // tenant's key at create, move with a rotation, and are removed at delete; a Barbican without
 // consumers changes nothing else.
-#include "controller/key_consumers.h"
+#include "cloud/key_consumers.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -2,14 +2,14 @@
 // names the key the volume is to be under; an envelope volume's data key, and its snapshots'
 // copies, are re-wrapped under it (controller/rewrap.h). Nothing else is mutable.
 #include "cloud/cloud_access.h"
+#include "cloud/key_consumers.h"
 #include "cloud/key_stats.h"
+#include "cloud/rewrap.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
-#include "controller/key_consumers.h"
 #include "controller/lookups.h"
 #include "controller/parameters.h"
-#include "controller/rewrap.h"
 #include "envelope/descriptor.h"
 
 namespace byok::controller {
@@ -23,8 +23,8 @@ constexpr std::string_view kModifySecretHint =
     "to the tenant's Secret";
 // The keys the volume and its snapshots are under now, each fetched once per call (they
 // usually share one). A key that is gone is revocation: FailedPrecondition naming it.
-KeyFetcher CachingFetcher(const cloud::Clients& clients, const std::string& volume_id,
-                          absl::Time deadline, std::map<std::string, SecureBytes>& cache) {
+cloud::KeyFetcher CachingFetcher(const cloud::Clients& clients, const std::string& volume_id,
+                                 absl::Time deadline, std::map<std::string, SecureBytes>& cache) {
   return [&clients, volume_id, deadline,
           &cache](const std::string& id) -> absl::StatusOr<SecureBytes> {
     if (auto it = cache.find(id); it != cache.end()) return it->second.Clone();
@@ -48,8 +48,8 @@ std::string KeyBefore(const std::map<std::string, std::string>& metadata,
 void MoveKeyConsumer(const cloud::Clients& clients, const CallOptions& call,
                      const std::string& before, const std::string& new_key_id,
                      std::string_view resource_type, const std::string& id) {
-  RegisterKeyConsumer(clients, call, new_key_id, resource_type, id);
-  if (before != new_key_id) RemoveKeyConsumer(clients, call, before, resource_type, id);
+  cloud::RegisterKeyConsumer(clients, call, new_key_id, resource_type, id);
+  if (before != new_key_id) cloud::RemoveKeyConsumer(clients, call, before, resource_type, id);
 }
 
 // The volume first, then every snapshot that still holds a wrapped key. A retry after any
@@ -60,14 +60,14 @@ absl::Status RotateEnvelope(const cloud::Clients& clients, const CallOptions& ca
   auto new_kek = cloud::FetchTenantKey(clients, new_key_id, deadline);
   if (!new_kek.ok()) return new_kek.status();
   std::map<std::string, SecureBytes> cache;
-  const KeyFetcher fetch = CachingFetcher(clients, volume.id, deadline, cache);
+  const cloud::KeyFetcher fetch = CachingFetcher(clients, volume.id, deadline, cache);
   const std::string wrap_name = envelope::WrapNameOf(volume.metadata, volume.name);
   openstack::CinderClient& cinder = *clients.cinder;
-  auto rewrapped = RewrapDataKey(VolumeKeyStore(cinder, call, volume.id), wrap_name, new_key_id,
-                                 *new_kek, fetch);
+  auto rewrapped = cloud::RewrapDataKey(cloud::VolumeKeyStore(cinder, call, volume.id), wrap_name,
+                                        new_key_id, *new_kek, fetch);
   if (!rewrapped.ok()) return rewrapped.status();
   MoveKeyConsumer(clients, call, KeyBefore(volume.metadata, new_key_id), new_key_id,
-                  kConsumerVolume, volume.id);
+                  cloud::kConsumerVolume, volume.id);
   int snapshots = 0;
   openstack::ListRequest of;
   of.volume_id = volume.id;
@@ -76,12 +76,12 @@ absl::Status RotateEnvelope(const cloud::Clients& clients, const CallOptions& ca
     if (!page.ok()) return page.status();
     for (const openstack::Snapshot& snapshot : page->snapshots) {
       if (snapshot.metadata.count(envelope::kMetaWrappedDek) == 0) continue;  // crypto-erased
-      auto done = RewrapDataKey(SnapshotKeyStore(cinder, call, snapshot.id),
-                                envelope::WrapNameOf(snapshot.metadata, wrap_name), new_key_id,
-                                *new_kek, fetch);
+      auto done = cloud::RewrapDataKey(cloud::SnapshotKeyStore(cinder, call, snapshot.id),
+                                       envelope::WrapNameOf(snapshot.metadata, wrap_name),
+                                       new_key_id, *new_kek, fetch);
       if (!done.ok()) return done.status();
       MoveKeyConsumer(clients, call, KeyBefore(snapshot.metadata, new_key_id), new_key_id,
-                      kConsumerSnapshot, snapshot.id);
+                      cloud::kConsumerSnapshot, snapshot.id);
       snapshots += *done ? 1 : 0;
     }
     of.marker = page->next_marker;

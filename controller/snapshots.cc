@@ -3,11 +3,11 @@
 // volume is gone; DeleteSnapshot crypto-erases that copy before it deletes.
 #include <google/protobuf/util/time_util.h>
 
+#include "cloud/key_consumers.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/capacity.h"
 #include "controller/controller_service.h"
-#include "controller/key_consumers.h"
 #include "controller/lookups.h"
 #include "controller/wait.h"
 #include "openstack/errors.h"
@@ -140,7 +140,8 @@ absl::Status ControllerService::DoCreateSnapshot(absl::Time deadline,
   }
   if (!ready.ok()) return ready.status();
   if (auto key = ready->metadata.find(envelope::kMetaKeyId); key != ready->metadata.end()) {
-    RegisterKeyConsumer(session->clients, call, key->second, kConsumerSnapshot, ready->id);
+    cloud::RegisterKeyConsumer(session->clients, call, key->second, cloud::kConsumerSnapshot,
+                               ready->id);
   }
   // The ID names the identity that made it, never what the (tenant-writable) metadata says.
   FillSnapshot(*ready, cloud::HandleFor(ready->id, session->clients), response->mutable_snapshot());
@@ -189,7 +190,8 @@ absl::Status ControllerService::DoDeleteSnapshot(absl::Time deadline,
   if (!deleted.ok()) return deleted;
   log::Info("deleted snapshot", {{"snapshot", handle.cinder_id}});
   if (auto key = snapshot->metadata.find(envelope::kMetaKeyId); key != snapshot->metadata.end()) {
-    RemoveKeyConsumer(session->clients, call, key->second, kConsumerSnapshot, handle.cinder_id);
+    cloud::RemoveKeyConsumer(session->clients, call, key->second, cloud::kConsumerSnapshot,
+                             handle.cinder_id);
   }
   return absl::OkStatus();
 }

@@ -40,7 +40,7 @@ inline constexpr char kMetaLuks[] = "byok.cinder.csi.openstack.org/luks";
 // nothing renames it.
 inline constexpr char kMetaCsiName[] = "byok.cinder.csi.openstack.org/csi-name";
 
-// Key rotation (controller/rewrap.h): the data key wrapped under the key being rotated to,
+// Key rotation (cloud/rewrap.h): the data key wrapped under the key being rotated to,
 // staged next to the current pair until it is verified; the pair is then replaced in one
 // metadata update, which also records the key it replaced.
 inline constexpr char kMetaNextKeyId[] = "byok.cinder.csi.openstack.org/next-key-id";

@@ -130,6 +130,34 @@ TEST_F(StagerTest, ARevokedKeyIsFailedPreconditionAndTouchesNothing) {
       << "byok_key_unlock_failures_total{reason=\"key_gone\"}";
 }
 
+// A tenant who pointed the Secret at a new key before the rotation ran: listing the volume's
+// key in previousKeyIDs moves the volume at stage (same data key, no reformat); a list that
+// does not hold the volume's key changes nothing.
+TEST_F(StagerTest, AStageWithPreviousKeyIdsMovesTheVolumeToTheSecretsKey) {
+  auto v = world_.AddEnvelopeVolume("pvc-r", LuksState::kPending);
+  const std::string next = world_.AddKey();
+  StageParams p = Params(v);
+  p.secret.key_id = next;
+  p.secret.previous_key_ids = {world_.AddKey()};
+  absl::Status s = Stage(p);
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  auto metadata = *world_.cloud().cinder->GetVolumeMetadata(openstack::CallOptions(), v.id);
+  EXPECT_EQ(metadata.at(envelope::kMetaKeyId), v.key_id);
+
+  p.secret.previous_key_ids.push_back(v.key_id);
+  ASSERT_TRUE(Stage(p).ok());
+  metadata = *world_.cloud().cinder->GetVolumeMetadata(openstack::CallOptions(), v.id);
+  EXPECT_EQ(metadata.at(envelope::kMetaKeyId), next);
+  EXPECT_EQ(metadata.at(envelope::kMetaPreviousKeyId), v.key_id);
+  ASSERT_TRUE(Unstage(p).ok());
+  p.secret.previous_key_ids.clear();
+  ASSERT_TRUE(Stage(p).ok()) << "the new key alone opens it now";
+  EXPECT_EQ(world_.host().formats(), 1);
+  p.secret.key_id = v.key_id;
+  ASSERT_TRUE(Unstage(p).ok());
+  EXPECT_EQ(Stage(p).code(), absl::StatusCode::kPermissionDenied) << "the old key no longer";
+}
+
 TEST_F(StagerTest, ASecretNamingAnotherKeyIsRefusedBeforeTheKeyIsFetched) {
   // envelope and cinder mode alike: the Secret must name the key the volume is bound to.
   auto envelope_volume = world_.AddEnvelopeVolume("pvc-e", LuksState::kPending);

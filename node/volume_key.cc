@@ -1,8 +1,12 @@
 #include "node/volume_key.h"
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 
+#include "cloud/key_consumers.h"
 #include "cloud/key_stats.h"
+#include "cloud/rewrap.h"
 #include "cloud/volume_handle.h"
 #include "common/log.h"
 #include "common/strings.h"
@@ -104,6 +108,56 @@ absl::Status UnwrapInto(VolumeKey& key, const SecureBytes& tenant_key) {
   return absl::OkStatus();
 }
 
+// The Secret names a new key and lists the volume's current one in previousKeyIDs: a tenant
+// who updated the Secret before the rotation ran (ControllerModifyVolume) has the volume moved
+// here. Envelope only: a cinder-mode volume cannot change its key.
+bool RotatesAtStage(const VolumeKey& key, const std::vector<std::string>& previous) {
+  if (key.descriptor.mode != envelope::Mode::kEnvelope || key.secret_key_id.empty()) return false;
+  const std::string current = KeyUuid(key.descriptor.key_id);
+  return key.secret_key_id != current &&
+         std::find(previous.begin(), previous.end(), current) != previous.end();
+}
+
+// Unwraps the data key with the key the volume is bound to (a wrong one changes nothing),
+// re-wraps it under the Secret's key (cloud/rewrap.h: staged, verified, committed in one
+// update), and moves the Barbican consumer record along.
+absl::Status RotateAtStage(VolumeKey& key, const cloud::Clients& key_reader, absl::Time deadline) {
+  const std::string bound = StrCat("volume ", key.volume_id);
+  const std::string old_id = key.descriptor.key_id;
+  auto old_kek = cloud::FetchBoundKey(key_reader, old_id, bound, deadline);
+  if (!old_kek.ok()) return Counted(old_kek.status(), FetchFailure(old_kek.status()));
+  auto new_kek = cloud::FetchTenantKey(key_reader, key.secret_key_id, deadline);
+  if (!new_kek.ok()) {
+    return Counted(openstack::Annotate(new_kek.status(), StrCat(bound, ": the key to rotate to")),
+                   FetchFailure(new_kek.status()));
+  }
+  if (absl::Status s = UnwrapInto(key, *old_kek); !s.ok()) {
+    return Counted(s, absl::IsPermissionDenied(s) ? cloud::UnlockFailure::kWrongKey
+                                                  : cloud::UnlockFailure::kOther);
+  }
+  openstack::CallOptions call;
+  call.deadline = deadline;
+  const cloud::KeyFetcher fetch = [&](const std::string& id) -> absl::StatusOr<SecureBytes> {
+    if (id == old_id) return old_kek->Clone();
+    return cloud::FetchBoundKey(key_reader, id, bound, deadline);  // rotated meanwhile
+  };
+  auto rewrapped =
+      cloud::RewrapDataKey(cloud::VolumeKeyStore(*key.clients.cinder, call, key.volume_id),
+                           key.wrap_name, key.secret_key_id, *new_kek, fetch);
+  cloud::KeyStats::Process().CountRotation(rewrapped.ok());
+  if (!rewrapped.ok()) {
+    return openstack::Annotate(rewrapped.status(),
+                               StrCat("rotating ", bound, " to key ", key.secret_key_id));
+  }
+  cloud::RegisterKeyConsumer(key_reader, call, key.secret_key_id, cloud::kConsumerVolume,
+                             key.volume_id);
+  cloud::RemoveKeyConsumer(key_reader, call, old_id, cloud::kConsumerVolume, key.volume_id);
+  log::Info("volume key rotated at stage (previousKeyIDs)",
+            {{"volume", key.volume_id}, {"from_key_id", old_id}, {"key_id", key.secret_key_id}});
+  key.descriptor.key_id = key.secret_key_id;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const StageParams& params,
@@ -137,10 +191,14 @@ absl::StatusOr<VolumeKey> ResolveVolumeKey(cloud::CloudAccess& cloud, const Stag
   if (key.descriptor.mode == envelope::Mode::kNone) return key;
 
   key.secret_key_id = params.secret.key_id;
+  const cloud::Clients& key_reader = secret_identity ? **secret_identity : key.clients;
+  if (RotatesAtStage(key, params.secret.previous_key_ids)) {
+    if (absl::Status s = RotateAtStage(key, key_reader, deadline); !s.ok()) return s;
+    return key;
+  }
   if (absl::Status s = CheckKeyBinding(key); !s.ok()) {
     return Counted(s, cloud::UnlockFailure::kWrongKey);
   }
-  const cloud::Clients& key_reader = secret_identity ? **secret_identity : key.clients;
   // The binding check passed: this is the volume's own key, so a key that is gone is
   // revocation (FailedPrecondition), not a mistake in the Secret.
   absl::StatusOr<SecureBytes> tenant_key = cloud::FetchBoundKey(

@@ -6,7 +6,7 @@
 //                                         create the source volume; writes DIR/plan.json
 //   byok-vm-chain derive CLOUD_CONF DIR   has the controller clone the source, snapshot it and
 //                                         restore the snapshot; adds them to the plan
-//   byok-vm-chain rotate CLOUD_CONF DIR   stores two more keys; has the controller rotate the
+//   byok-vm-chain rotate CLOUD_CONF DIR   stores three more keys; has the controller rotate the
 //                                         source (and so its snapshot) and the clone to the
 //                                         second and restore the snapshot again under it;
 //                                         deletes the first key (the restore made before the
@@ -196,10 +196,12 @@ int Rotate(const cloud::Clients& clients, const std::string& conf, Plan plan) {
   const std::string snapshot = plan.data.value("snapshot_id", "");
   if (old_key.empty() || snapshot.empty()) return Fail("run derive first: " + plan.path);
   auto rotated = NewKey(clients, plan);
-  auto third = NewKey(clients, plan);  // the guest rotates a staged volume to it
-  if (!rotated.ok() || !third.ok()) return Fail("cannot store the keys to rotate to");
+  auto third = NewKey(clients, plan);   // the guest rotates a staged volume to it
+  auto fourth = NewKey(clients, plan);  // and then at NodeStage, with previousKeyIDs
+  if (!rotated.ok() || !third.ok() || !fourth.ok()) return Fail("cannot store more keys");
   plan.data["rotated_key_id"] = *rotated;
   plan.data["third_key_id"] = *third;
+  plan.data["fourth_key_id"] = *fourth;
   auto controller = Controller::Start(conf);
   if (!controller.ok()) return Fail(std::string(controller.status().message()));
   for (const char* scenario : {kSource, kClone}) {

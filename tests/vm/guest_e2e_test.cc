@@ -218,12 +218,13 @@ grpc::Status Call(std::string_view method, const Request& request, Response* res
 }
 
 grpc::Status Stage(const Vol& v, bool block, const std::string& fs_type = "",
-                   std::string key_id = "") {
+                   std::string key_id = "", const std::string& previous_key_ids = "") {
   ::csi::v1::NodeStageVolumeRequest r;
   r.set_volume_id(v.id);
   r.set_staging_target_path(v.Staging(block));
   *r.mutable_volume_capability() = Capability(block, fs_type);
   (*r.mutable_secrets())["keyID"] = key_id.empty() ? TenantKey() : key_id;
+  if (!previous_key_ids.empty()) (*r.mutable_secrets())["previousKeyIDs"] = previous_key_ids;
   (*r.mutable_volume_context())["storage.kubernetes.io/csiProvisionerIdentity"] = "e2e";
   if (block) fs::create_directories(v.Staging(true));  // kubelet makes the block staging dir
   ::csi::v1::NodeStageVolumeResponse response;
@@ -777,6 +778,27 @@ TEST(NodeChain, AfterRotationOfAStagedVolumeTheMountKeepsWorkingAndTheNewKeyRest
   ASSERT_TRUE(Unpublish(v, false).ok());
   ASSERT_TRUE(Unstage(v, false).ok());
   (*controller)->StopWith(SIGTERM, absl::Seconds(10));
+}
+
+// The tenant pointed the Secret at a fourth key before any rotation ran and lists the
+// volume's key (the third) in previousKeyIDs: the stage moves the volume to the fourth key and
+// opens it; afterwards the fourth key alone stages it. Runs after the staged rotation above.
+TEST(NodeChain, AfterRotationAStageWithPreviousKeyIdsMovesTheVolumeToTheSecretsKey) {
+  SCENARIO("chain, boot 2: rotation at NodeStage (keyID new, previousKeyIDs old)");
+  const std::string third = world->plan.value("third_key_id", "");
+  const std::string fourth = world->plan.value("fourth_key_id", "");
+  ASSERT_FALSE(third.empty() || fourth.empty()) << "run by chain.sh";
+  Vol v = Volume("chain-restore-after");
+  const std::string uuid = LuksUuid(v.Device());
+  ASSERT_TRUE(Stage(v, false, "ext4", fourth, StrCat(TenantKey(), ", ", third)).ok());
+  EXPECT_EQ(LuksUuid(v.Device()), uuid) << "rotation never reformats";
+  ASSERT_TRUE(Publish(v, false).ok());
+  EXPECT_EQ(Slurp(v.Target() + "/after.txt"), "written after the rotation");
+  ASSERT_TRUE(Unpublish(v, false).ok());
+  ASSERT_TRUE(Unstage(v, false).ok());
+  ASSERT_TRUE(Stage(v, false, "ext4", fourth).ok()) << "the fourth key alone opens it now";
+  ASSERT_TRUE(Unstage(v, false).ok());
+  EXPECT_THAT(world->plugin->Log(), HasSubstr("volume key rotated at stage"));
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
-#include "controller/key_consumers.h"
+#include "cloud/key_consumers.h"
 
 #include <atomic>
 
 #include "common/log.h"
 #include "common/strings.h"
 
-namespace byok::controller {
+namespace byok::cloud {
 namespace {
 
 openstack::SecretConsumer Consumer(std::string_view resource_type, const std::string& id) {
@@ -33,7 +33,7 @@ void Report(const absl::Status& status, std::string_view action, const std::stri
 
 }  // namespace
 
-void RegisterKeyConsumer(const cloud::Clients& clients, const openstack::CallOptions& call,
+void RegisterKeyConsumer(const Clients& clients, const openstack::CallOptions& call,
                          const std::string& key_id, std::string_view resource_type,
                          const std::string& resource_id) {
   if (key_id.empty()) return;
@@ -42,7 +42,7 @@ void RegisterKeyConsumer(const cloud::Clients& clients, const openstack::CallOpt
   if (!s.ok()) Report(s, "register", key_id, resource_type, resource_id);
 }
 
-void RemoveKeyConsumer(const cloud::Clients& clients, const openstack::CallOptions& call,
+void RemoveKeyConsumer(const Clients& clients, const openstack::CallOptions& call,
                        const std::string& key_id, std::string_view resource_type,
                        const std::string& resource_id) {
   if (key_id.empty()) return;
@@ -51,4 +51,4 @@ void RemoveKeyConsumer(const cloud::Clients& clients, const openstack::CallOptio
   if (!s.ok() && !absl::IsNotFound(s)) Report(s, "remove", key_id, resource_type, resource_id);
 }
 
-}  // namespace byok::controller
+}  // namespace byok::cloud

@@ -11,7 +11,7 @@
 #include "cloud/cloud_access.h"
 #include "openstack/call_options.h"
 
-namespace byok::controller {
+namespace byok::cloud {
 
 inline constexpr char kConsumerService[] = "volume";  // the OpenStack service type of Cinder
 inline constexpr char kConsumerVolume[] = "volume";
@@ -19,11 +19,11 @@ inline constexpr char kConsumerSnapshot[] = "snapshot";
 
 // Registers (an upsert: safe to repeat) or removes `resource_type`/`resource_id` as a
 // consumer of Barbican key `key_id`. Removing from a key or record that is gone is success.
-void RegisterKeyConsumer(const cloud::Clients& clients, const openstack::CallOptions& call,
+void RegisterKeyConsumer(const Clients& clients, const openstack::CallOptions& call,
                          const std::string& key_id, std::string_view resource_type,
                          const std::string& resource_id);
-void RemoveKeyConsumer(const cloud::Clients& clients, const openstack::CallOptions& call,
+void RemoveKeyConsumer(const Clients& clients, const openstack::CallOptions& call,
                        const std::string& key_id, std::string_view resource_type,
                        const std::string& resource_id);
 
-}  // namespace byok::controller
+}  // namespace byok::cloud

@@ -1,11 +1,11 @@
-#include "controller/rewrap.h"
+#include "cloud/rewrap.h"
 
 #include "common/strings.h"
 #include "envelope/descriptor.h"
 #include "envelope/key_wrap.h"
 #include "openstack/errors.h"
 
-namespace byok::controller {
+namespace byok::cloud {
 namespace {
 
 using Metadata = std::map<std::string, std::string>;
@@ -98,4 +98,4 @@ absl::StatusOr<bool> RewrapDataKey(const WrappedKeyStore& store, const std::stri
   return true;
 }
 
-}  // namespace byok::controller
+}  // namespace byok::cloud

@@ -1,6 +1,7 @@
 #pragma once
 
-// Key rotation without re-encryption: the data key of an envelope volume (or of a snapshot,
+// Key rotation without re-encryption (ControllerModifyVolume, and NodeStageVolume with
+// previousKeyIDs): the data key of an envelope volume (or of a snapshot,
 // which carries its own copy) is unwrapped with the tenant's old key and wrapped under the new
 // one. The LUKS header and the data do not change.
 #include <functional>
@@ -12,7 +13,7 @@
 #include "openstack/call_options.h"
 #include "openstack/cinder.h"
 
-namespace byok::controller {
+namespace byok::cloud {
 
 // The Cinder metadata a wrapped data key lives in: a volume's or a snapshot's.
 struct WrappedKeyStore {
@@ -42,4 +43,4 @@ absl::StatusOr<bool> RewrapDataKey(const WrappedKeyStore& store, const std::stri
                                    const std::string& new_key_id, const SecureBytes& new_kek,
                                    const KeyFetcher& fetch_key);
 
-}  // namespace byok::controller
+}  // namespace byok::cloud
