@@ -27,6 +27,8 @@ using ::byok::csi::kTopologyZoneKey;
 // Metadata keys (besides the encryption descriptor of envelope/descriptor.h).
 inline constexpr char kMetaCluster[] = "cinder.csi.openstack.org/cluster";
 inline constexpr const char* kMetaCreatedFor = envelope::kMetaCsiName;
+// volume_context of ListVolumes and ControllerGetVolume entries: the Barbican key ID.
+inline constexpr char kContextKeyId[] = "keyID";
 
 // The CSI Controller service on Cinder and Nova. Every RPC validates its request before
 // touching the cloud, takes a per-volume in-flight guard (a concurrent call for the same

@@ -17,6 +17,14 @@ void FillVolume(const openstack::Volume& v, ::csi::v1::Volume* out) {
   if (!v.availability_zone.empty()) {
     (*out->add_accessible_topology()->mutable_segments())[kTopologyZoneKey] = v.availability_zone;
   }
+  // Which key the volume is under (an ID, not key material), so an operator can find the
+  // volumes of a key through the CSI socket (byokctl keys).
+  auto descriptor = envelope::FromMetadata(v.metadata);
+  if (descriptor.ok() && descriptor->mode != envelope::Mode::kNone) {
+    (*out->mutable_volume_context())["encryption"] =
+        std::string(envelope::ModeName(descriptor->mode));
+    (*out->mutable_volume_context())[kContextKeyId] = descriptor->key_id;
+  }
 }
 
 // A volume is abnormal when Cinder reports an error state; the message says which.
@@ -24,6 +32,24 @@ void FillCondition(const openstack::Volume& v, ::csi::v1::VolumeCondition* condi
   bool abnormal = StartsWith(v.status, "error");
   condition->set_abnormal(abnormal);
   condition->set_message(StrCat("Cinder status is ", v.status));
+}
+
+// Revocation, as far as the driver's identity can tell: a volume whose key Barbican no longer
+// has (deleted or expired) cannot be staged again, though a node that has it open keeps the
+// volume key until unstage. A key this identity may not read (a tenant's own credential) says
+// nothing either way and leaves the condition as it is.
+void FillKeyCondition(const cloud::Clients& clients, const CallOptions& call,
+                      const openstack::Volume& v, ::csi::v1::VolumeCondition* condition) {
+  auto descriptor = envelope::FromMetadata(v.metadata);
+  if (!descriptor.ok() || descriptor->mode == envelope::Mode::kNone) return;
+  auto key = clients.barbican->GetSecret(call, descriptor->key_id);
+  if (!absl::IsNotFound(key.status())) return;
+  condition->set_abnormal(true);
+  condition->set_message(StrCat(
+      "Barbican key ", descriptor->key_id,
+      " of this volume was deleted or has expired: the volume cannot be staged again (a node "
+      "that has it open keeps it until unstage); Cinder status is ",
+      v.status));
 }
 
 }  // namespace
@@ -78,6 +104,10 @@ absl::Status ControllerService::DoGetVolume(absl::Time deadline,
     response->mutable_status()->add_published_node_ids(a.server_id);
   }
   FillCondition(*volume, response->mutable_status()->mutable_volume_condition());
+  if (!response->status().volume_condition().abnormal()) {
+    FillKeyCondition(*clients, call, *volume,
+                     response->mutable_status()->mutable_volume_condition());
+  }
   return absl::OkStatus();
 }
 

@@ -2,6 +2,8 @@
 //
 //   byokctl [--endpoint=unix:///csi/csi.sock] [--timeout=SECONDS] METHOD [JSON|-]
 //   byokctl list
+//   byokctl keys KEY_ID
+//   byokctl rotate FROM_KEY TO_KEY [--dry-run]     (tools/byokctl/keys.h)
 //
 // METHOD is "GetPluginInfo", "Node.NodeStageVolume" or "/csi.v1.Node/NodeStageVolume".
 // Requests carrying secrets should be given as "-" (read from stdin): argv is visible to
@@ -12,10 +14,12 @@
 #include <iostream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "common/strings.h"
 #include "csi/client.h"
+#include "tools/byokctl/keys.h"
 
 namespace {
 
@@ -29,7 +33,8 @@ constexpr const char* kCodeNames[] = {
 int Usage() {
   std::fprintf(stderr,
                "usage: byokctl [--endpoint=unix:///csi/csi.sock] [--timeout=SECONDS] METHOD "
-               "[JSON|-]\n       byokctl list\n");
+               "[JSON|-]\n       byokctl list\n       byokctl keys KEY_ID\n"
+               "       byokctl rotate FROM_KEY TO_KEY [--dry-run]\n");
   return kUsageError;
 }
 
@@ -56,6 +61,24 @@ int main(int argc, char** argv) {
     for (const std::string& name : byok::csi::Client::ListMethods())
       std::printf("%s\n", name.c_str());
     return 0;
+  }
+  const bool key_command = method == "keys" || method == "rotate";
+  if (key_command) {
+    std::vector<std::string> args(argv + i, argv + argc);
+    const bool dry_run = !args.empty() && args.back() == "--dry-run";
+    if (dry_run) args.pop_back();
+    if (args.size() != (method == "keys" ? 1u : 2u) || (dry_run && method == "keys")) {
+      return Usage();
+    }
+    absl::StatusOr<byok::csi::Client> client = byok::csi::Client::Connect(endpoint);
+    if (!client.ok()) {
+      std::fprintf(stderr, "byokctl: %s\n", std::string(client.status().message()).c_str());
+      return kUsageError;
+    }
+    const absl::Duration timeout = absl::Seconds(timeout_seconds);
+    return method == "keys"
+               ? byok::byokctl::ListKeyVolumes(*client, args[0], timeout)
+               : byok::byokctl::RotateKeyVolumes(*client, args[0], args[1], dry_run, timeout);
   }
   std::string request = "{}";
   if (i < argc) {

@@ -2,9 +2,14 @@
 // volume and its snapshot re-wrapped under a new Barbican key, the old key deleted, and a
 // restore of the snapshot made afterwards under the new key; a cinder-mode volume refused.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <set>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "controller/parameters.h"
@@ -189,6 +194,85 @@ TEST_F(KeyRotationLab, RotationsAndKeyFetchesAreScraped) {
   EXPECT_TRUE(call("DeleteVolume", del, &deleted).ok());
   DeleteKey(demo_, old_key);
   DeleteKey(demo_, new_key);
+}
+
+// byokctl of the same build: $BYOK_CTL_BINARY, else BUILD/tools/byokctl/byokctl beside the
+// plugin's BUILD/cmd/cinder-byok-csi.
+std::string ByokctlBinary() {
+  if (!Env("BYOK_CTL_BINARY").empty()) return Env("BYOK_CTL_BINARY");
+  std::filesystem::path plugin = std::filesystem::absolute(PluginBinary());
+  return (plugin.parent_path().parent_path() / "tools/byokctl/byokctl").string();
+}
+
+// `byokctl ARGS` against the suite's controller socket: exit status and output.
+std::pair<int, std::string> Byokctl(const std::string& endpoint, const std::string& args) {
+  const std::string command = StrCat(ByokctlBinary(), " --endpoint=", endpoint, " ", args, " 2>&1");
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, ""};
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof(buf), pipe)) > 0;) out.append(buf, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// The operator's view of a key: byokctl lists the volumes under it (through ListVolumes) and
+// rotates them all (through ControllerModifyVolume), with a dry run first; and a volume whose
+// key was deleted shows as abnormal in ControllerGetVolume.
+TEST_F(KeyRotationLab, ByokctlFindsAndRotatesAKeysVolumesAndGetVolumeShowsARevokedKey) {
+  ASSERT_TRUE(std::filesystem::exists(ByokctlBinary())) << ByokctlBinary();
+  const std::string from = StoreKey(demo_, 'f');
+  const std::string to = StoreKey(demo_, 't');
+  const std::string name = StrCat("lab-byokctl-", absl::ToUnixMicros(absl::Now()));
+  std::vector<std::string> ids;
+  for (const char* suffix : {"-1", "-2"}) {
+    ::csi::v1::CreateVolumeResponse created;
+    ASSERT_TRUE(Call("CreateVolume", Request(name + suffix, from), &created).ok());
+    ids.push_back(created.volume().volume_id());
+  }
+  auto [rc, out] = Byokctl(plugin_->endpoint(), "keys " + from);
+  EXPECT_EQ(rc, 0) << out;
+  for (const auto& id : ids) EXPECT_NE(out.find(id), std::string::npos) << out;
+  EXPECT_NE(out.find("2 volume(s) under key " + from), std::string::npos) << out;
+
+  std::tie(rc, out) = Byokctl(plugin_->endpoint(), StrCat("rotate ", from, " ", to, " --dry-run"));
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("[2/2] "), std::string::npos) << out;
+  EXPECT_NE(out.find("would rotate"), std::string::npos) << out;
+  for (const auto& id : ids) {
+    EXPECT_EQ(demo_->clients.cinder->GetVolume(Opts(), id)->metadata.at(envelope::kMetaKeyId), from)
+        << "a dry run changes nothing";
+  }
+  std::tie(rc, out) = Byokctl(plugin_->endpoint(), StrCat("rotate ", from, " ", to));
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("2 volume(s) under key " + from + ", 0 failed"), std::string::npos) << out;
+  for (const auto& id : ids) {
+    EXPECT_EQ(demo_->clients.cinder->GetVolume(Opts(), id)->metadata.at(envelope::kMetaKeyId), to);
+  }
+  std::tie(rc, out) = Byokctl(plugin_->endpoint(), "keys " + from);
+  EXPECT_NE(out.find("0 volume(s)"), std::string::npos) << out;
+
+  // The key deleted under a volume: ControllerGetVolume reports it.
+  ::csi::v1::ControllerGetVolumeRequest get;
+  get.set_volume_id(ids[0]);
+  ::csi::v1::ControllerGetVolumeResponse before, after;
+  ASSERT_TRUE(Call("ControllerGetVolume", get, &before).ok());
+  EXPECT_FALSE(before.status().volume_condition().abnormal());
+  EXPECT_EQ(before.volume().volume_context().at("keyID"), to);
+  DeleteKey(demo_, to);
+  ASSERT_TRUE(Call("ControllerGetVolume", get, &after).ok());
+  EXPECT_TRUE(after.status().volume_condition().abnormal());
+  EXPECT_NE(after.status().volume_condition().message().find(to + " of this volume was deleted"),
+            std::string::npos)
+      << after.status().volume_condition().message();
+
+  for (const auto& id : ids) {
+    ::csi::v1::DeleteVolumeRequest del;
+    del.set_volume_id(id);
+    ::csi::v1::DeleteVolumeResponse deleted;
+    EXPECT_TRUE(Call("DeleteVolume", del, &deleted).ok()) << "a revoked key does not block it";
+  }
+  DeleteKey(demo_, from);
 }
 
 }  // namespace
