@@ -40,7 +40,12 @@ std::vector<prometheus::MetricFamily> OpenStackCallMetrics::Collect() const {
     const std::string endpoint = space == std::string::npos ? "" : key.substr(space + 1);
     const std::vector<prometheus::ClientMetric::Label> labels = {{"service", service},
                                                                  {"endpoint", endpoint}};
-    Add(requests, labels, counts.requests);
+    if (counts.requests_by_method.empty()) Add(requests, labels, counts.requests);
+    for (const auto& [method, n] : counts.requests_by_method) {
+      auto with_method = labels;
+      with_method.push_back({"method", method});
+      Add(requests, with_method, n);
+    }
     Add(retries, labels, counts.retries);
     Add(transport, labels, counts.transport_errors);
     for (const auto& [code, n] : counts.by_status) {

@@ -13,7 +13,8 @@ namespace byok {
 // The OpenStack traffic that the HTTP client layer counts (openstack::HttpStats), read at
 // each scrape, as Prometheus counters labelled by service (keystone, cinder, barbican, nova)
 // and endpoint (host:port):
-//   byok_openstack_requests_total            logical requests (retries not included)
+//   byok_openstack_requests_total{method}    logical requests (retries not included), by
+//                                            HTTP method
 //   byok_openstack_responses_total{code}     attempts answered, by HTTP status
 //   byok_openstack_retries_total             attempts that were retries
 //   byok_openstack_transport_errors_total    attempts that got no HTTP answer

@@ -50,9 +50,12 @@ std::string_view HttpResponse::RequestId() const {
   return id;
 }
 
-void HttpStats::RecordRequest(std::string_view service, std::string_view host) {
+void HttpStats::RecordRequest(std::string_view service, std::string_view host,
+                              std::string_view method) {
   absl::MutexLock lock(&mu_);
-  ++counts_[StrCat(service, " ", host)].requests;
+  Counts& c = counts_[StrCat(service, " ", host)];
+  ++c.requests;
+  if (!method.empty()) ++c.requests_by_method[std::string(method)];
 }
 
 void HttpStats::RecordAttempt(std::string_view service, std::string_view host,

@@ -71,14 +71,15 @@ struct HttpResponse {
 class HttpStats {
  public:
   struct Counts {
-    int64_t requests = 0;  // logical requests (retries not included)
+    int64_t requests = 0;                               // logical requests (retries not included)
+    std::map<std::string, int64_t> requests_by_method;  // the same, by HTTP method
     int64_t attempts = 0;  // requests put on the wire, including retries
     int64_t retries = 0;
     int64_t transport_errors = 0;  // attempts that got no HTTP status
     std::map<int, int64_t> by_status;
   };
 
-  void RecordRequest(std::string_view service, std::string_view host);
+  void RecordRequest(std::string_view service, std::string_view host, std::string_view method = "");
   void RecordAttempt(std::string_view service, std::string_view host,
                      const absl::StatusOr<int>& status, bool is_retry);
   std::map<std::string, Counts> Snapshot() const;

@@ -46,7 +46,7 @@ RetryingHttpClient::RetryingHttpClient(std::unique_ptr<HttpClient> transport, Re
 
 absl::StatusOr<HttpResponse> RetryingHttpClient::Send(const HttpRequest& request) {
   const std::string host = UrlHost(request.url);
-  stats_->RecordRequest(request.service, host);
+  stats_->RecordRequest(request.service, host, MethodName(request.method));
   const bool idempotent = request.IsIdempotent();
   for (int attempt = 1;; ++attempt) {
     if (hooks_.now() >= request.deadline) {
