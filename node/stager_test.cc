@@ -130,6 +130,24 @@ TEST_F(StagerTest, ARevokedKeyIsFailedPreconditionAndTouchesNothing) {
       << "byok_key_unlock_failures_total{reason=\"key_gone\"}";
 }
 
+// Access taken away (an ACL removed: the reading identity's project no longer matches) and
+// given back: PERMISSION_DENIED naming the key and the volume, nothing touched; then the next
+// stage succeeds.
+TEST_F(StagerTest, AccessToTheKeyRemovedThenRestoredStagesAgain) {
+  auto v = world_.AddEnvelopeVolume("pvc-acl", LuksState::kPending);
+  StageParams p = Params(v);
+  world_.cloud().barbican->SetCallerProject("another-project");
+  absl::Status s = Stage(p);
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_THAT(s.message(), HasSubstr(v.key_id));
+  EXPECT_THAT(s.message(), HasSubstr("volume " + v.id));
+  EXPECT_EQ(world_.host().formats(), 0);
+  EXPECT_EQ(world_.LuksState(v.id), "pending");
+  world_.cloud().barbican->SetCallerProject("fake-project");
+  ASSERT_TRUE(Stage(p).ok());
+  EXPECT_EQ(world_.LuksState(v.id), "formatted");
+}
+
 // A tenant who pointed the Secret at a new key before the rotation ran: listing the volume's
 // key in previousKeyIDs moves the volume at stage (same data key, no reformat); a list that
 // does not hold the volume's key changes nothing.
