@@ -8,7 +8,8 @@
 //  - Keystone tokens expiring in the middle of a CreateVolume (Keystone restarted with a
 //    15-second token lifetime, the plugin frozen past it while Cinder builds the volume);
 //  - Keystone down while the controller starts: Probe stays ready (liveness), the metric
-//    byok_backend_up says down, then up once Keystone is back.
+//    byok_backend_up says down, then up once Keystone is back; a node plugin started then
+//    answers Probe ready too.
 // Each ends with the provisioner-style retry converging to ONE volume bound to the right key
 // and the census of FaultLab (0 volumes of the suite's cluster tag, Barbican secret count
 // unchanged). Every service is brought back even when a test fails half-way.
@@ -308,6 +309,18 @@ TEST_F(ServiceFaultLab, KeystoneDownAtStartIsAMetricNotAFailedProbe) {
                         absl::Seconds(5))
                   .ok());
   EXPECT_TRUE(probe.ready().value()) << "a Keystone outage must not fail the liveness probe";
+  // The node plugin likewise: it starts and answers Probe ready while Keystone is down.
+  auto node = PluginProcess::Start(
+      {"--mode=node", "--node-id=fault-node", "--cloud-config=" + lab::Env("LAB_CLOUD_CONF")},
+      absl::Seconds(60));
+  ASSERT_TRUE(node.ok()) << node.status();
+  ::csi::v1::ProbeResponse node_probe;
+  ASSERT_TRUE((*node)
+                  ->client()
+                  .Call(csi::Client::FindMethod("Probe"), ::csi::v1::ProbeRequest(), &node_probe,
+                        absl::Seconds(5))
+                  .ok());
+  EXPECT_TRUE(node_probe.ready().value()) << "node mode: Keystone down is no liveness failure";
   keystone.Restore();
   scrape = WaitForMetric(port, up, absl::Seconds(60));
   EXPECT_NE(scrape.find(up), std::string::npos) << scrape;
