@@ -26,6 +26,10 @@ ABSL_FLAG(std::string, cluster, "kubernetes",
           "Cluster ID recorded in the metadata of every volume and snapshot (as "
           "cinder-csi-plugin's --cluster), so clusters sharing a project can be told apart");
 
+ABSL_FLAG(absl::Duration, volume_census_interval, absl::Minutes(5),
+          "Controller: how often to count this cluster's volumes by encryption mode for the "
+          "byok_volumes metric (one Cinder listing each time; 0 turns the census off)");
+
 namespace byok {
 namespace {
 
@@ -90,6 +94,10 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.cluster = absl::GetFlag(FLAGS_cluster);
   if (options.cluster.empty()) return absl::InvalidArgumentError("--cluster must not be empty");
+  options.volume_census_interval = absl::GetFlag(FLAGS_volume_census_interval);
+  if (options.volume_census_interval < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--volume-census-interval must not be negative");
+  }
   if (options.shutdown_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown-grace must not be negative");
   }

@@ -16,6 +16,7 @@ ABSL_DECLARE_FLAG(int, v);
 ABSL_DECLARE_FLAG(std::string, metrics_address);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
 ABSL_DECLARE_FLAG(std::string, cluster);
+ABSL_DECLARE_FLAG(absl::Duration, volume_census_interval);
 
 namespace byok {
 
@@ -33,6 +34,7 @@ struct Options {
   std::string metrics_address;
   absl::Duration shutdown_grace;
   std::string cluster;
+  absl::Duration volume_census_interval;  // zero: no census
 };
 
 // Parses argv (exits on --help) and validates flag values; errors name the flag.

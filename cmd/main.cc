@@ -15,8 +15,10 @@
 #include "cmd/key_metrics.h"
 #include "cmd/openstack_metrics.h"
 #include "cmd/signals.h"
+#include "cmd/volume_metrics.h"
 #include "common/log.h"
 #include "controller/controller_service.h"
+#include "controller/volume_census.h"
 #include "csi/backend_monitor.h"
 #include "csi/identity_service.h"
 #include "csi/metrics.h"
@@ -85,6 +87,11 @@ int Run(int argc, char** argv) {
 
   std::unique_ptr<csi::BackendMonitor> monitor;
   std::unique_ptr<controller::ControllerService> controller;
+  // The census runs on its own thread so a scrape never waits on Cinder; its timer is the
+  // backend monitor's loop (retry after a minute while it fails). Declared after the census:
+  // the timer's thread stops first.
+  std::shared_ptr<controller::VolumeCensus> census;  // shared with the metrics endpoint
+  std::unique_ptr<csi::BackendMonitor> census_timer;
   std::vector<grpc::Service*> services;
   if (options->runs_controller()) {
     // Whether the driver can authenticate goes to the log and to byok_backend_up; Probe
@@ -101,6 +108,14 @@ int Run(int argc, char** argv) {
     if (!byok_microversion.empty()) controller_options.byok_microversion = byok_microversion;
     controller = std::make_unique<controller::ControllerService>(access, controller_options);
     services.push_back(controller.get());
+    if (options->volume_census_interval > absl::ZeroDuration()) {
+      census = std::make_shared<controller::VolumeCensus>(access, options->cluster);
+      metrics.AddCollectable(std::make_shared<VolumeMetrics>(census));
+      census_timer = std::make_unique<csi::BackendMonitor>(
+          "cinder-volume-census",
+          [c = census.get()] { return c->Refresh(absl::Now() + absl::Minutes(2)); },
+          absl::Seconds(60), options->volume_census_interval);
+    }
   }
   std::unique_ptr<node::NodeService> node;
   if (options->runs_node()) {

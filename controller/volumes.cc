@@ -1,4 +1,5 @@
 // ListVolumes, ControllerGetVolume, ValidateVolumeCapabilities, GetCapacity.
+#include "cloud/key_health.h"
 #include "common/strings.h"
 #include "controller/capacity.h"
 #include "controller/controller_service.h"
@@ -34,22 +35,13 @@ void FillCondition(const openstack::Volume& v, ::csi::v1::VolumeCondition* condi
   condition->set_message(StrCat("Cinder status is ", v.status));
 }
 
-// Revocation, as far as the driver's identity can tell: a volume whose key Barbican no longer
-// has (deleted or expired) cannot be staged again, though a node that has it open keeps the
-// volume key until unstage. A key this identity may not read (a tenant's own credential) says
-// nothing either way and leaves the condition as it is.
+// Revocation, as far as the driver's identity can tell (cloud::GoneKeyProblem).
 void FillKeyCondition(const cloud::Clients& clients, const CallOptions& call,
                       const openstack::Volume& v, ::csi::v1::VolumeCondition* condition) {
-  auto descriptor = envelope::FromMetadata(v.metadata);
-  if (!descriptor.ok() || descriptor->mode == envelope::Mode::kNone) return;
-  auto key = clients.barbican->GetSecret(call, descriptor->key_id);
-  if (!absl::IsNotFound(key.status())) return;
+  std::optional<std::string> problem = cloud::GoneKeyProblem(clients, call, v.metadata);
+  if (!problem.has_value()) return;
   condition->set_abnormal(true);
-  condition->set_message(StrCat(
-      "Barbican key ", descriptor->key_id,
-      " of this volume was deleted or has expired: the volume cannot be staged again (a node "
-      "that has it open keeps it until unstage); Cinder status is ",
-      v.status));
+  condition->set_message(StrCat(*problem, "; Cinder status is ", v.status));
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ NodeService::NodeService(NodeOptions options, NodeDeps deps, InstanceMetadata* m
     : options_(std::move(options)),
       deps_(deps),
       metadata_(metadata),
-      unlock_limiter_(options_.max_concurrent_unlocks) {}
+      unlock_limiter_(options_.max_concurrent_unlocks),
+      key_health_(deps.cloud, options_.key_check_interval) {}
 
 NodeService::~NodeService() = default;
 

@@ -95,6 +95,15 @@ grpc::Status NodeService::NodeGetVolumeStats(grpc::ServerContext*,
   if (!params.ok()) return csi::ToGrpcStatus(params.status());
   absl::StatusOr<VolumeUsage> usage = StatsReader(deps_).Read(*params);
   if (!usage.ok()) return csi::ToGrpcStatus(usage.status());
+  if (!usage->abnormal && deps_.cloud != nullptr) {
+    // A revoked key leaves the open mapping working until unstage: say so while it does.
+    std::optional<std::string> problem = key_health_.Problem(
+        {params->volume_id, params->owner_project}, absl::Now() + absl::Seconds(10));
+    if (problem.has_value()) {
+      usage->abnormal = true;
+      usage->message = *std::move(problem);
+    }
+  }
   if (usage->has_usage) {
     auto* bytes = response->add_usage();
     bytes->set_unit(::csi::v1::VolumeUsage::BYTES);

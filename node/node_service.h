@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cloud/cloud_access.h"
+#include "cloud/key_health.h"
 #include "csi/csi.grpc.pb.h"
 #include "csi/inflight.h"
 #include "csi/topology.h"
@@ -32,6 +33,9 @@ struct NodeOptions {
   int max_concurrent_unlocks = 4;
   // The deadline of calls that come without one (kubelet always sets one).
   absl::Duration default_call_timeout = absl::Minutes(2);
+  // How long NodeGetVolumeStats trusts its last look at a volume's key in Barbican
+  // (cloud::KeyHealthCache); kubelet asks for stats about once a minute per volume.
+  absl::Duration key_check_interval = absl::Minutes(5);
 };
 
 // node_id from the flag, the attach limit from cloud.conf [BlockStorage].
@@ -84,6 +88,7 @@ class NodeService final : public ::csi::v1::Node::Service {
   NodeDeps deps_;
   InstanceMetadata* metadata_;
   UnlockLimiter unlock_limiter_;
+  cloud::KeyHealthCache key_health_;
   csi::InflightTracker inflight_;
   std::unique_ptr<Owned> owned_;
 

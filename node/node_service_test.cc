@@ -196,5 +196,80 @@ TEST_F(NodeServiceTest, SecondCallForABusyVolumeIsAborted) {
   EXPECT_TRUE(first.ok()) << first.error_message();
 }
 
+class StatsKeyTest : public NodeServiceTest {
+ protected:
+  // An envelope volume staged and published through `service`; returns the stats request.
+  ::csi::v1::NodeGetVolumeStatsRequest Publish(NodeService& service, const NodeWorld::Volume& v) {
+    ::csi::v1::NodeStageVolumeRequest stage;
+    stage.set_volume_id(v.id);
+    stage.set_staging_target_path(world_.Path("globalmount"));
+    *stage.mutable_volume_capability() = MountCap();
+    (*stage.mutable_secrets())["keyID"] = v.key_id;
+    ::csi::v1::NodeStageVolumeResponse staged;
+    EXPECT_TRUE(service.NodeStageVolume(&context_, &stage, &staged).ok());
+    ::csi::v1::NodePublishVolumeRequest publish;
+    publish.set_volume_id(v.id);
+    publish.set_staging_target_path(stage.staging_target_path());
+    publish.set_target_path(world_.Path("pod/mount"));
+    *publish.mutable_volume_capability() = MountCap();
+    ::csi::v1::NodePublishVolumeResponse published;
+    EXPECT_TRUE(service.NodePublishVolume(&context_, &publish, &published).ok());
+    ::csi::v1::NodeGetVolumeStatsRequest stats;
+    stats.set_volume_id(v.id);
+    stats.set_volume_path(publish.target_path());
+    return stats;
+  }
+  ::csi::v1::VolumeCondition Condition(NodeService& service,
+                                       const ::csi::v1::NodeGetVolumeStatsRequest& stats) {
+    ::csi::v1::NodeGetVolumeStatsResponse response;
+    EXPECT_TRUE(service.NodeGetVolumeStats(&context_, &stats, &response).ok());
+    return response.volume_condition();
+  }
+};
+
+TEST_F(StatsKeyTest, AnOpenVolumeWhoseKeyIsGoneIsAbnormalAndStillHasUsage) {
+  NodeOptions options;
+  options.key_check_interval = absl::ZeroDuration();
+  auto service = MakeService(options);
+  auto v = world_.AddEnvelopeVolume("pvc-revoked", LuksState::kPending);
+  auto stats = Publish(service, v);
+  EXPECT_FALSE(Condition(service, stats).abnormal());
+
+  world_.cloud().barbican->ExpireSecret(v.key_id);
+  ::csi::v1::NodeGetVolumeStatsResponse response;
+  ASSERT_TRUE(service.NodeGetVolumeStats(&context_, &stats, &response).ok());
+  EXPECT_TRUE(response.volume_condition().abnormal());
+  EXPECT_THAT(response.volume_condition().message(),
+              HasSubstr("Barbican key " + v.key_id + " of this volume was deleted or has expired"));
+  EXPECT_EQ(response.usage_size(), 2);  // the open mapping still serves the filesystem
+  EXPECT_TRUE(world_.host().MappingActive(MappingName(v.id)));
+}
+
+TEST_F(StatsKeyTest, TheKeyIsLookedAtOncePerInterval) {
+  auto service = MakeService();  // the default interval: minutes
+  auto v = world_.AddEnvelopeVolume("pvc-cached", LuksState::kPending);
+  auto stats = Publish(service, v);
+  EXPECT_FALSE(Condition(service, stats).abnormal());
+  const int reads = world_.cloud().barbican->calls().Count("GetSecret");
+  world_.cloud().barbican->ExpireSecret(v.key_id);
+  EXPECT_FALSE(Condition(service, stats).abnormal());  // the last look still stands
+  EXPECT_EQ(world_.cloud().barbican->calls().Count("GetSecret"), reads);
+}
+
+TEST_F(StatsKeyTest, ATenantsVolumeIsNotLookedAtWithoutItsSecret) {
+  NodeOptions options;
+  options.key_check_interval = absl::ZeroDuration();
+  auto service = MakeService(options);
+  auto v = world_.AddEnvelopeVolume("pvc-tenant", LuksState::kPending);
+  auto stats = Publish(service, v);
+  // The same volume under a tenant's CSI ID: the driver's identity does not look at it.
+  stats.set_volume_id(v.id + "@0123456789abcdef0123456789abcdef");
+  world_.cloud().barbican->ExpireSecret(v.key_id);
+  const int reads = world_.cloud().barbican->calls().Count("GetSecret");
+  ::csi::v1::NodeGetVolumeStatsResponse response;
+  ASSERT_TRUE(service.NodeGetVolumeStats(&context_, &stats, &response).ok());
+  EXPECT_EQ(world_.cloud().barbican->calls().Count("GetSecret"), reads);
+}
+
 }  // namespace
 }  // namespace byok::node

@@ -57,7 +57,8 @@ struct ExpandParams {
 };
 
 struct StatsParams {
-  std::string volume_id;
+  std::string volume_id;      // the Cinder ID
+  std::string owner_project;  // of a tenant's volume (cloud::Handle); "" for the driver's
   std::string volume_path;
   std::string staging_path;
 };

@@ -231,7 +231,8 @@ absl::StatusOr<StatsParams> ValidateStats(const ::csi::v1::NodeGetVolumeStatsReq
       return s;
     }
   }
-  return StatsParams{handle->cinder_id, request.volume_path(), request.staging_target_path()};
+  return StatsParams{handle->cinder_id, handle->project_id, request.volume_path(),
+                     request.staging_target_path()};
 }
 
 }  // namespace byok::node
