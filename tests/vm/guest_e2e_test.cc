@@ -801,6 +801,32 @@ TEST(NodeChain, AfterRotationAStageWithPreviousKeyIdsMovesTheVolumeToTheSecretsK
   EXPECT_THAT(world->plugin->Log(), HasSubstr("volume key rotated at stage"));
 }
 
+// The fourth key deleted while the volume is open: the mount keeps working (the mapping holds
+// the volume key) and NodeGetVolumeStats says the key is gone, so kubelet can report it.
+// Runs last: the key stays deleted.
+TEST(NodeChain, AfterRotationAVolumeOpenWhenItsKeyIsDeletedShowsItInStats) {
+  SCENARIO("chain, boot 2: key deleted under an open volume -> VolumeCondition abnormal");
+  const std::string fourth = world->plan.value("fourth_key_id", "");
+  ASSERT_FALSE(fourth.empty()) << "run by chain.sh";
+  Vol v = Volume("chain-restore-after");
+  ASSERT_TRUE(Stage(v, false, "ext4", fourth).ok());
+  ASSERT_TRUE(Publish(v, false).ok());
+  ASSERT_TRUE(world->clients.barbican
+                  ->DeleteSecret(openstack::CallOptions::WithTimeout(absl::Seconds(30)), fourth)
+                  .ok());
+  ::csi::v1::NodeGetVolumeStatsResponse stats;
+  ASSERT_TRUE(Stats(v, v.Target(), &stats).ok());
+  EXPECT_TRUE(stats.volume_condition().abnormal());
+  EXPECT_THAT(stats.volume_condition().message(),
+              HasSubstr("Barbican key " + fourth + " of this volume was deleted or has expired"));
+  EXPECT_EQ(stats.usage_size(), 2) << "the filesystem still answers";
+  EXPECT_EQ(Slurp(v.Target() + "/after.txt"), "written after the rotation");
+  ASSERT_TRUE(Unpublish(v, false).ok());
+  ASSERT_TRUE(Unstage(v, false).ok());
+  grpc::Status s = Stage(v, false, "ext4", fourth);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+}
+
 }  // namespace
 }  // namespace byok::testing
 
