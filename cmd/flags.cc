@@ -28,7 +28,8 @@ ABSL_FLAG(std::string, cluster, "kubernetes",
 
 ABSL_FLAG(absl::Duration, volume_census_interval, absl::Minutes(5),
           "Controller: how often to count this cluster's volumes by encryption mode for the "
-          "byok_volumes metric (one Cinder listing each time; 0 turns the census off)");
+          "byok_volumes metric, served with --metrics-address (one Cinder listing each time; 0 "
+          "turns the census off)");
 
 namespace byok {
 namespace {

@@ -108,7 +108,9 @@ int Run(int argc, char** argv) {
     if (!byok_microversion.empty()) controller_options.byok_microversion = byok_microversion;
     controller = std::make_unique<controller::ControllerService>(access, controller_options);
     services.push_back(controller.get());
-    if (options->volume_census_interval > absl::ZeroDuration()) {
+    // Only where something can read it: the census costs a Cinder listing each time.
+    if (!options->metrics_address.empty() &&
+        options->volume_census_interval > absl::ZeroDuration()) {
       census = std::make_shared<controller::VolumeCensus>(access, options->cluster);
       metrics.AddCollectable(std::make_shared<VolumeMetrics>(census));
       census_timer = std::make_unique<csi::BackendMonitor>(

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "cloud/testing/fake_cloud_access.h"
+#include "common/strings.h"
 #include "controller/controller_service.h"
 #include "envelope/descriptor.h"
 
@@ -67,6 +68,32 @@ TEST_F(VolumeCensusTest, AFailedListingKeepsTheLastCounts) {
   EXPECT_EQ(census_.Refresh(Deadline()).code(), absl::StatusCode::kUnavailable);
   ASSERT_TRUE(census_.Last().has_value());
   EXPECT_EQ(census_.Last()->envelope, 1);
+}
+
+// A Cinder (or a proxy in front of it) whose pages never end: the census gives up.
+class EndlessCinder : public openstack::testing::FakeCinder {
+ public:
+  absl::StatusOr<openstack::VolumePage> ListVolumes(const openstack::CallOptions&,
+                                                    const openstack::ListRequest& r) override {
+    ++pages;
+    openstack::VolumePage page;
+    page.next_marker = repeat ? "the-same-marker" : StrCat("marker-", pages);
+    return page;
+  }
+  bool repeat = true;
+  int pages = 0;
+};
+
+TEST_F(VolumeCensusTest, ListingsThatNeverEndAreCutShort) {
+  auto endless = std::make_shared<EndlessCinder>();
+  cloud_.cinder = endless;
+  absl::Status repeated = census_.Refresh(Deadline());
+  EXPECT_EQ(repeated.code(), absl::StatusCode::kInternal) << repeated;
+  EXPECT_EQ(endless->pages, 2);
+  endless->repeat = false;
+  absl::Status unending = census_.Refresh(Deadline());
+  EXPECT_EQ(unending.code(), absl::StatusCode::kOutOfRange) << unending;
+  EXPECT_FALSE(census_.Last().has_value());
 }
 
 TEST_F(VolumeCensusTest, NoDriverIdentityIsAnErrorAndNoCounts) {
