@@ -27,7 +27,8 @@ struct Clients {
   std::string identity;
   bool tenant = false;
   // The Keystone project the clients act in (from the token): volumes they create live there,
-  // and it is what a call is checked against before it touches a volume (cloud/ownership.h).
+  // and it is what a call is checked against before it touches a volume (CheckOwner in
+  // cloud/volume_handle.h).
   std::string project_id;
 };
 

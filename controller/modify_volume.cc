@@ -1,10 +1,9 @@
 // ControllerModifyVolume (a VolumeAttributesClass change): key rotation. The Secret's keyID
 // names the key the volume is to be under; an envelope volume's data key, and its snapshots'
-// copies, are re-wrapped under it (controller/rewrap.h). Nothing else is mutable.
+// copies, are re-wrapped under it (cloud/rotate_volume.h). Nothing else is mutable.
 #include "cloud/cloud_access.h"
-#include "cloud/key_consumers.h"
 #include "cloud/key_stats.h"
-#include "cloud/rewrap.h"
+#include "cloud/rotate_volume.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "controller/controller_service.h"
@@ -34,62 +33,30 @@ cloud::KeyFetcher CachingFetcher(const cloud::Clients& clients, const std::strin
   };
 }
 
-// The key a holder was under before this call's rotation: what its metadata names, or, when
-// an earlier attempt already committed, the key that commit recorded as previous.
-std::string KeyBefore(const std::map<std::string, std::string>& metadata,
-                      const std::string& new_key_id) {
-  auto key = metadata.find(envelope::kMetaKeyId);
-  if (key != metadata.end() && key->second != new_key_id) return key->second;
-  auto previous = metadata.find(envelope::kMetaPreviousKeyId);
-  return previous == metadata.end() ? "" : previous->second;
-}
-
-// The Barbican consumer record follows the wrapping (key_consumers.h).
-void MoveKeyConsumer(const cloud::Clients& clients, const CallOptions& call,
-                     const std::string& before, const std::string& new_key_id,
-                     std::string_view resource_type, const std::string& id) {
-  cloud::RegisterKeyConsumer(clients, call, new_key_id, resource_type, id);
-  if (before != new_key_id) cloud::RemoveKeyConsumer(clients, call, before, resource_type, id);
-}
-
-// The volume first, then every snapshot that still holds a wrapped key. A retry after any
-// failure finds what is done already under the new key and goes on with the rest.
+// The volume first, then every snapshot that still holds a wrapped key (cloud/rotate_volume.h).
 absl::Status RotateEnvelope(const cloud::Clients& clients, const CallOptions& call,
                             const openstack::Volume& volume, const std::string& new_key_id,
                             absl::Time deadline) {
   auto new_kek = cloud::FetchTenantKey(clients, new_key_id, deadline);
   if (!new_kek.ok()) return new_kek.status();
   std::map<std::string, SecureBytes> cache;
-  const cloud::KeyFetcher fetch = CachingFetcher(clients, volume.id, deadline, cache);
-  const std::string wrap_name = envelope::WrapNameOf(volume.metadata, volume.name);
-  openstack::CinderClient& cinder = *clients.cinder;
-  auto rewrapped = cloud::RewrapDataKey(cloud::VolumeKeyStore(cinder, call, volume.id), wrap_name,
-                                        new_key_id, *new_kek, fetch);
-  if (!rewrapped.ok()) return rewrapped.status();
-  MoveKeyConsumer(clients, call, KeyBefore(volume.metadata, new_key_id), new_key_id,
-                  cloud::kConsumerVolume, volume.id);
-  int snapshots = 0;
-  openstack::ListRequest of;
-  of.volume_id = volume.id;
-  do {
-    auto page = cinder.ListSnapshots(call, of);
-    if (!page.ok()) return page.status();
-    for (const openstack::Snapshot& snapshot : page->snapshots) {
-      if (snapshot.metadata.count(envelope::kMetaWrappedDek) == 0) continue;  // crypto-erased
-      auto done = cloud::RewrapDataKey(cloud::SnapshotKeyStore(cinder, call, snapshot.id),
-                                       envelope::WrapNameOf(snapshot.metadata, wrap_name),
-                                       new_key_id, *new_kek, fetch);
-      if (!done.ok()) return done.status();
-      MoveKeyConsumer(clients, call, KeyBefore(snapshot.metadata, new_key_id), new_key_id,
-                      cloud::kConsumerSnapshot, snapshot.id);
-      snapshots += *done ? 1 : 0;
-    }
-    of.marker = page->next_marker;
-  } while (!of.marker.empty());
-  log::Info("volume key rotated", {{"volume", volume.id},
-                                   {"key_id", new_key_id},
-                                   {"volume_rewrapped", *rewrapped ? "true" : "false"},
-                                   {"snapshots_rewrapped", std::to_string(snapshots)}});
+  cloud::VolumeRotation rotation;
+  rotation.cinder = clients.cinder.get();
+  rotation.key_reader = &clients;
+  rotation.call = call;
+  rotation.volume_id = volume.id;
+  rotation.wrap_name = envelope::WrapNameOf(volume.metadata, volume.name);
+  rotation.volume_key_before = cloud::KeyBefore(volume.metadata, new_key_id);
+  rotation.new_key_id = new_key_id;
+  rotation.new_kek = &*new_kek;
+  rotation.fetch = CachingFetcher(clients, volume.id, deadline, cache);
+  auto done = cloud::RotateVolumeKey(rotation);
+  if (!done.ok()) return done.status();
+  log::Info("volume key rotated",
+            {{"volume", volume.id},
+             {"key_id", new_key_id},
+             {"volume_rewrapped", done->volume_rewrapped ? "true" : "false"},
+             {"snapshots_rewrapped", std::to_string(done->snapshots_rewrapped)}});
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "cloud/key_stats.h"
+#include "envelope/key_wrap.h"
 #include "node/mapping_name.h"
 #include "node/paths.h"
 #include "node/testing/node_world.h"
@@ -162,11 +163,34 @@ TEST_F(StagerTest, AStageWithPreviousKeyIdsMovesTheVolumeToTheSecretsKey) {
   auto metadata = *world_.cloud().cinder->GetVolumeMetadata(openstack::CallOptions(), v.id);
   EXPECT_EQ(metadata.at(envelope::kMetaKeyId), v.key_id);
 
+  // A snapshot of the volume carries its own copy of the wrapped data key: it moves too.
+  openstack::CreateSnapshotRequest snap;
+  snap.volume_id = v.id;
+  snap.name = "snap-r";
+  world_.cloud().cinder->SetVolumeStatus(v.id, "available");
+  for (const char* entry : {envelope::kMetaFormat, envelope::kMetaMode, envelope::kMetaKeyId,
+                            envelope::kMetaWrappedDek, envelope::kMetaCsiName}) {
+    if (metadata.count(entry) != 0) snap.metadata[entry] = metadata.at(entry);
+  }
+  auto snapshot = world_.cloud().cinder->CreateSnapshot(openstack::CallOptions(), snap);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+
   p.secret.previous_key_ids.push_back(v.key_id);
   ASSERT_TRUE(Stage(p).ok());
   metadata = *world_.cloud().cinder->GetVolumeMetadata(openstack::CallOptions(), v.id);
   EXPECT_EQ(metadata.at(envelope::kMetaKeyId), next);
   EXPECT_EQ(metadata.at(envelope::kMetaPreviousKeyId), v.key_id);
+  auto snapshot_metadata =
+      *world_.cloud().cinder->GetSnapshotMetadata(openstack::CallOptions(), snapshot->id);
+  EXPECT_EQ(snapshot_metadata.at(envelope::kMetaKeyId), next);
+  EXPECT_NE(snapshot_metadata.at(envelope::kMetaWrappedDek),
+            snap.metadata[envelope::kMetaWrappedDek]);
+  SecureBytes next_kek = *world_.cloud().barbican->GetPayload(openstack::CallOptions(), next);
+  auto dek = envelope::UnwrapDek(next_kek, snapshot_metadata.at(envelope::kMetaWrappedDek),
+                                 {"pvc-r", next});
+  ASSERT_TRUE(dek.ok()) << dek.status();
+  EXPECT_TRUE(dek->ConstantTimeEquals(v.dek))
+      << "the snapshot opens to the volume's data key under the new key";
   ASSERT_TRUE(Unstage(p).ok());
   p.secret.previous_key_ids.clear();
   ASSERT_TRUE(Stage(p).ok()) << "the new key alone opens it now";

@@ -4,9 +4,8 @@
 #include <optional>
 #include <vector>
 
-#include "cloud/key_consumers.h"
 #include "cloud/key_stats.h"
-#include "cloud/rewrap.h"
+#include "cloud/rotate_volume.h"
 #include "cloud/volume_handle.h"
 #include "common/log.h"
 #include "common/strings.h"
@@ -119,8 +118,8 @@ bool RotatesAtStage(const VolumeKey& key, const std::vector<std::string>& previo
 }
 
 // Unwraps the data key with the key the volume is bound to (a wrong one changes nothing),
-// re-wraps it under the Secret's key (cloud/rewrap.h: staged, verified, committed in one
-// update), and moves the Barbican consumer record along.
+// then re-wraps it, and its snapshots' copies, under the Secret's key (cloud/rotate_volume.h:
+// each staged, verified, committed in one update), moving the Barbican consumer records.
 absl::Status RotateAtStage(VolumeKey& key, const cloud::Clients& key_reader, absl::Time deadline) {
   const std::string bound = StrCat("volume ", key.volume_id);
   const std::string old_id = key.descriptor.key_id;
@@ -135,25 +134,30 @@ absl::Status RotateAtStage(VolumeKey& key, const cloud::Clients& key_reader, abs
     return Counted(s, absl::IsPermissionDenied(s) ? cloud::UnlockFailure::kWrongKey
                                                   : cloud::UnlockFailure::kOther);
   }
-  openstack::CallOptions call;
-  call.deadline = deadline;
-  const cloud::KeyFetcher fetch = [&](const std::string& id) -> absl::StatusOr<SecureBytes> {
+  cloud::VolumeRotation rotation;
+  rotation.cinder = key.clients.cinder.get();
+  rotation.key_reader = &key_reader;
+  rotation.call.deadline = deadline;
+  rotation.volume_id = key.volume_id;
+  rotation.wrap_name = key.wrap_name;
+  rotation.volume_key_before = old_id;
+  rotation.new_key_id = key.secret_key_id;
+  rotation.new_kek = &*new_kek;
+  rotation.fetch = [&](const std::string& id) -> absl::StatusOr<SecureBytes> {
     if (id == old_id) return old_kek->Clone();
     return cloud::FetchBoundKey(key_reader, id, bound, deadline);  // rotated meanwhile
   };
-  auto rewrapped =
-      cloud::RewrapDataKey(cloud::VolumeKeyStore(*key.clients.cinder, call, key.volume_id),
-                           key.wrap_name, key.secret_key_id, *new_kek, fetch);
-  cloud::KeyStats::Process().CountRotation(rewrapped.ok());
-  if (!rewrapped.ok()) {
-    return openstack::Annotate(rewrapped.status(),
+  auto done = cloud::RotateVolumeKey(rotation);
+  cloud::KeyStats::Process().CountRotation(done.ok());
+  if (!done.ok()) {
+    return openstack::Annotate(done.status(),
                                StrCat("rotating ", bound, " to key ", key.secret_key_id));
   }
-  cloud::RegisterKeyConsumer(key_reader, call, key.secret_key_id, cloud::kConsumerVolume,
-                             key.volume_id);
-  cloud::RemoveKeyConsumer(key_reader, call, old_id, cloud::kConsumerVolume, key.volume_id);
   log::Info("volume key rotated at stage (previousKeyIDs)",
-            {{"volume", key.volume_id}, {"from_key_id", old_id}, {"key_id", key.secret_key_id}});
+            {{"volume", key.volume_id},
+             {"from_key_id", old_id},
+             {"key_id", key.secret_key_id},
+             {"snapshots_rewrapped", std::to_string(done->snapshots_rewrapped)}});
   key.descriptor.key_id = key.secret_key_id;
   return absl::OkStatus();
 }

@@ -9,8 +9,9 @@
 # source (its snapshot with it) and the clone to a second key, restores the snapshot once more,
 # and the first key is deleted. Boot 2 reads the file back from the rotated clone and the
 # post-rotation restore under the second key, without a reformat (same LUKS UUID); gets
-# FAILED_PRECONDITION for the first restore, still under the deleted key; and rotates a staged
-# volume with a controller run in the guest. The host then checks the volume files (LUKS2
+# FAILED_PRECONDITION for the first restore, still under the deleted key; moves the source and
+# its snapshot to a third key at NodeStage (previousKeyIDs); rotates a staged volume with a
+# controller run in the guest; and deletes a key under an open volume (NodeGetVolumeStats). The host then checks the volume files (LUKS2
 # headers, no plaintext) and the controller deletes everything, leaving nothing of the chain.
 # Same needs as e2e.sh (the lab's env.sh sourced, NFS backend, root); exits 77 without them.
 # BYOK_VM_KEEP=1 keeps the work dir and skips the delete (then: CHAIN_TOOL delete CONF DIR).
@@ -90,7 +91,7 @@ log "the controller rotates the source (and its snapshot) and the clone to a new
 grep -E '^  [A-Za-z]+ -> ' "$W/rotate.log"
 jq --arg u "$SOURCE_UUID" '.source_luks_uuid = $u' "$W/plan.json" > "$W/plan.new"
 mv "$W/plan.new" "$W/plan.json"
-boot boot2 'NodeChain.AfterRotation*' chain-restore chain-clone chain-restore-after
+boot boot2 'NodeChain.AfterRotation*' chain-restore chain-clone chain-restore-after chain-source
 
 log "host checks on the Cinder volume files"
 MARKER=$(jq -r .markers.chain "$W/plan.json")

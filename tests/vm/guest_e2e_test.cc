@@ -737,6 +737,34 @@ TEST(NodeChain, AfterRotationTheCopiesOpenUnderTheNewKeyAndTheRevokedOneIsRefuse
   EXPECT_EQ(CinderLuksState(revoked), "formatted");
 }
 
+// The source (and its snapshot) is under the second key since the host's rotation; a stage
+// whose Secret names the third key and lists the second in previousKeyIDs moves the volume
+// and its snapshot's copy of the data key to the third, and opens the volume.
+TEST(NodeChain, AfterRotationAStageWithPreviousKeyIdsMovesTheSnapshotsToo) {
+  SCENARIO("chain, boot 2: rotation at NodeStage moves the volume's snapshot too");
+  const std::string rotated = world->plan.value("rotated_key_id", "");
+  const std::string third = world->plan.value("third_key_id", "");
+  const std::string snapshot_id = world->plan.value("snapshot_id", "");
+  ASSERT_FALSE(rotated.empty() || third.empty() || snapshot_id.empty()) << "run by chain.sh";
+  auto snapshot_key = [&]() -> std::string {
+    auto snapshot = world->clients.cinder->GetSnapshot(
+        openstack::CallOptions::WithTimeout(absl::Seconds(30)), snapshot_id);
+    if (!snapshot.ok()) return "<" + std::string(snapshot.status().message()) + ">";
+    auto it = snapshot->metadata.find(envelope::kMetaKeyId);
+    return it == snapshot->metadata.end() ? "" : it->second;
+  };
+  EXPECT_EQ(snapshot_key(), rotated);
+  Vol v = Volume("chain-source");
+  const std::string uuid = LuksUuid(v.Device());
+  ASSERT_TRUE(Stage(v, false, "ext4", third, rotated).ok());
+  EXPECT_EQ(LuksUuid(v.Device()), uuid) << "rotation never reformats";
+  EXPECT_EQ(snapshot_key(), third);
+  ASSERT_TRUE(Publish(v, false).ok());
+  EXPECT_EQ(Slurp(v.Target() + "/chain.txt"), Marker("chain"));
+  ASSERT_TRUE(Unpublish(v, false).ok());
+  ASSERT_TRUE(Unstage(v, false).ok());
+}
+
 // A volume rotated while it is staged: the open mapping holds the volume key, so the mount
 // keeps working; the old key no longer stages it, the new one does, and the data is there.
 TEST(NodeChain, AfterRotationOfAStagedVolumeTheMountKeepsWorkingAndTheNewKeyRestages) {
