@@ -33,6 +33,7 @@
 #include "envelope/descriptor.h"
 #include "envelope/key_wrap.h"
 #include "openstack/cloud_config.h"
+#include "openstack/testing/test_clients.h"
 #include "tests/conformance/plugin_process.h"
 
 namespace byok::bench {
@@ -152,7 +153,9 @@ class Bench {
     store.payload = SecureBytes::FromView(bytes);
     store.bit_length = 256;
     store.secret_type = "symmetric";
-    auto id = clients_.barbican->StoreSecret(Opts(), store);
+    auto barbican = openstack::testing::BarbicanTestClient::Of(*clients_.barbican);
+    if (!barbican.ok()) return Fail(barbican.status());
+    auto id = (*barbican)->StoreSecret(Opts(), store);
     if (!id.ok()) return Fail(id.status());
     key_id_ = *id;
 

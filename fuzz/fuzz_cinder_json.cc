@@ -4,6 +4,7 @@
 #include "openstack/cinder_json.h"
 #include "openstack/errors.h"
 #include "openstack/json_util.h"
+#include "openstack/testing/test_api.h"
 
 namespace json = byok::openstack::json;
 namespace cinder = byok::openstack::cinder;

@@ -32,8 +32,7 @@ absl::StatusOr<std::string> AuthenticatedClient::Endpoint(std::string_view servi
   if (!session.ok()) return session.status();
   absl::StatusOr<std::string> endpoint = (*session)->Endpoint(service_type);
   if (!endpoint.ok()) {
-    return absl::Status(endpoint.status().code(), StrCat("no endpoint for ", service_type, ": ",
-                                                         endpoint.status().message()));
+    return Annotate(endpoint.status(), StrCat("no endpoint for ", service_type));
   }
   return endpoint;
 }

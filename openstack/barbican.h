@@ -31,17 +31,6 @@ struct SecretMetadata {
   std::string DefaultContentType() const;
 };
 
-// For tests and tooling: a binary key stored as base64 application/octet-stream.
-struct StoreSecretRequest {
-  std::string name;
-  SecureBytes payload;
-  std::string secret_type = "symmetric";
-  std::string algorithm = "aes";
-  int bit_length = 256;
-  std::string mode;        // optional, e.g. "xts"
-  std::string expiration;  // optional, ISO 8601
-};
-
 struct SecretConsumer {
   std::string service;        // e.g. "volume"
   std::string resource_type;  // e.g. "volume"
@@ -59,9 +48,6 @@ class BarbicanClient {
                                                    const std::string& ref) = 0;
   // The raw payload bytes (Accept: application/octet-stream).
   virtual absl::StatusOr<SecureBytes> GetPayload(const CallOptions& o, const std::string& ref) = 0;
-  // Returns the new secret's UUID.
-  virtual absl::StatusOr<std::string> StoreSecret(const CallOptions& o,
-                                                  const StoreSecretRequest& request) = 0;
   virtual absl::Status DeleteSecret(const CallOptions& o, const std::string& ref) = 0;
   // Secret consumers (key-manager microversion 1.1, Barbican >= Wallaby). Unimplemented
   // when the server does not offer them.
@@ -69,8 +55,6 @@ class BarbicanClient {
                                         const SecretConsumer& consumer) = 0;
   virtual absl::Status UnregisterConsumer(const CallOptions& o, const std::string& ref,
                                           const SecretConsumer& consumer) = 0;
-  virtual absl::StatusOr<std::vector<SecretConsumer>> ListConsumers(const CallOptions& o,
-                                                                    const std::string& ref) = 0;
 };
 
 namespace barbican {
@@ -80,10 +64,6 @@ namespace barbican {
 absl::StatusOr<std::string> ParseSecretRef(std::string_view ref);
 bool IsUuid(std::string_view text);
 SecretMetadata ParseSecretMetadata(const nlohmann::json& doc);
-// The POST /v1/secrets body (base64 payload spliced in without a std::string copy).
-SecureBytes StoreSecretBody(const StoreSecretRequest& request);
-// Base64 (standard alphabet, padded) of `bytes`, as SecureBytes.
-SecureBytes Base64(std::string_view bytes);
 
 }  // namespace barbican
 }  // namespace byok::openstack

@@ -1,5 +1,3 @@
-#include <openssl/evp.h>
-
 #include "absl/strings/ascii.h"
 #include "openstack/absl_compat.h"
 #include "openstack/barbican.h"
@@ -60,28 +58,6 @@ SecretMetadata ParseSecretMetadata(const nlohmann::json& doc) {
   m.creator_id = json::String(doc, "creator_id");
   m.content_types = json::StringMap(doc, "content_types");
   return m;
-}
-
-SecureBytes Base64(std::string_view bytes) {
-  SecureBytes out(4 * ((bytes.size() + 2) / 3) + 1);  // EVP_EncodeBlock writes a NUL
-  int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  SecureBytes exact(out.data(), static_cast<size_t>(n));
-  return exact;
-}
-
-SecureBytes StoreSecretBody(const StoreSecretRequest& r) {
-  nlohmann::json doc = {{"secret_type", r.secret_type},
-                        {"payload_content_type", "application/octet-stream"},
-                        {"payload_content_encoding", "base64"},
-                        {"payload", std::string(json::kSecretPlaceholder)}};
-  if (!r.name.empty()) doc["name"] = r.name;
-  if (!r.algorithm.empty()) doc["algorithm"] = r.algorithm;
-  if (r.bit_length > 0) doc["bit_length"] = r.bit_length;
-  if (!r.mode.empty()) doc["mode"] = r.mode;
-  if (!r.expiration.empty()) doc["expiration"] = r.expiration;
-  SecureBytes encoded = Base64(r.payload.view());
-  return json::BodyWithSecret(doc, encoded.view());
 }
 
 }  // namespace barbican

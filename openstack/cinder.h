@@ -121,39 +121,6 @@ struct Limits {
   int64_t total_snapshots_used = 0;
 };
 
-struct QuotaUsage {
-  int64_t limit = -1;
-  int64_t in_use = 0;
-  int64_t reserved = 0;
-  int64_t allocated = 0;
-};
-
-struct VolumeType {
-  std::string id;
-  std::string name;
-  std::string description;
-  bool is_public = true;
-  std::map<std::string, std::string> extra_specs;
-};
-
-// GET /types/{id}/encryption (admin only by default policy).
-struct VolumeTypeEncryption {
-  std::string volume_type_id;
-  std::string provider;
-  std::string cipher;
-  int key_size = 0;
-  std::string control_location;
-  bool encrypted() const { return !provider.empty(); }
-};
-
-// An entry of the attachments API (GET /attachments, >= 3.27).
-struct Attachment {
-  std::string id;
-  std::string volume_id;
-  std::string instance;  // server id
-  std::string status;
-};
-
 // A user message (GET /messages, >= 3.3): why an asynchronous operation failed.
 struct UserMessage {
   std::string id;
@@ -213,19 +180,7 @@ class CinderClient {
                                                  const std::string& key) = 0;
 
   virtual absl::StatusOr<Limits> GetLimits(const CallOptions& o) = 0;
-  virtual absl::StatusOr<std::map<std::string, QuotaUsage>> GetQuotaUsage(
-      const CallOptions& o, const std::string& project_id) = 0;
-  // Admin: sets quota limits ("volumes", "gigabytes", "snapshots", ...) of a project.
-  virtual absl::Status UpdateQuota(const CallOptions& o, const std::string& project_id,
-                                   const std::map<std::string, int64_t>& limits) = 0;
 
-  virtual absl::StatusOr<std::vector<VolumeType>> ListVolumeTypes(const CallOptions& o) = 0;
-  virtual absl::StatusOr<VolumeType> GetVolumeType(const CallOptions& o, const std::string& id) = 0;
-  virtual absl::StatusOr<VolumeTypeEncryption> GetVolumeTypeEncryption(
-      const CallOptions& o, const std::string& type_id) = 0;
-
-  virtual absl::StatusOr<std::vector<Attachment>> ListAttachments(const CallOptions& o,
-                                                                  const std::string& volume_id) = 0;
   virtual absl::StatusOr<std::vector<UserMessage>> ListMessages(
       const CallOptions& o, const std::string& resource_uuid) = 0;
 

@@ -16,10 +16,6 @@ Volume ParseVolume(const nlohmann::json& volume);
 Snapshot ParseSnapshot(const nlohmann::json& snapshot);
 EncryptionMetadata ParseEncryptionMetadata(const nlohmann::json& doc);
 Limits ParseLimits(const nlohmann::json& doc);
-std::map<std::string, QuotaUsage> ParseQuotaUsage(const nlohmann::json& doc);
-VolumeType ParseVolumeType(const nlohmann::json& type);
-VolumeTypeEncryption ParseVolumeTypeEncryption(const nlohmann::json& doc);
-Attachment ParseAttachment(const nlohmann::json& attachment);
 UserMessage ParseUserMessage(const nlohmann::json& message);
 // {"versions":[...]} (GET /) or {"version":{...}}: the v3 entry.
 absl::StatusOr<ApiVersion> ParseApiVersion(const nlohmann::json& doc);

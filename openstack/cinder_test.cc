@@ -8,6 +8,8 @@
 #include "openstack/testing/canned.h"
 #include "openstack/testing/fake_http.h"
 #include "openstack/testing/fake_token_provider.h"
+#include "openstack/testing/test_api.h"
+#include "openstack/testing/test_clients.h"
 
 namespace byok::openstack {
 namespace {
@@ -175,11 +177,14 @@ class RestCinderTest : public ::testing::Test {
             {kServiceBlockStorage, "http://cinder:8776/v3/p-1"}}),
         auth_(&tokens_, &http_) {
     client_ = *RestCinderClient::Create(&auth_);
+    test_client_ = *testing::CinderTestClient::Create(&auth_);
   }
   FakeHttpClient http_;
   testing::FakeTokenProvider tokens_;
   AuthenticatedClient auth_;
   std::unique_ptr<RestCinderClient> client_;
+  // The calls only tests make, on the same transport.
+  std::unique_ptr<testing::CinderTestClient> test_client_;
 };
 
 TEST_F(RestCinderTest, SendsMicroversionTokenAndJson) {
@@ -300,7 +305,7 @@ TEST_F(RestCinderTest, AttachmentsAndMessagesRaiseTheMicroversion) {
   http_.On(HttpMethod::kGet, "/messages", {200, R"({"messages": []})"});
   CallOptions o;
   o.microversion = "3.0";
-  auto a = client_->ListAttachments(o, "v");
+  auto a = test_client_->ListAttachments(o, "v");
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->size(), 1u);
   EXPECT_EQ(http_.Request(0).Header("OpenStack-API-Version"), "volume 3.27");
@@ -326,10 +331,10 @@ TEST_F(RestCinderTest, QuotaCalls) {
       HttpMethod::kGet, "/os-quota-sets/p-2?usage=True",
       {200,
        R"({"quota_set": {"volumes": {"limit": 1, "in_use": 0, "reserved": 0, "allocated": 0}}})"});
-  ASSERT_TRUE(client_->UpdateQuota({}, "p-2", {{"volumes", 1}}).ok());
+  ASSERT_TRUE(test_client_->UpdateQuota({}, "p-2", {{"volumes", 1}}).ok());
   EXPECT_EQ(nlohmann::json::parse(http_.Request(0).body.view()),
             nlohmann::json::parse(R"({"quota_set": {"volumes": 1}})"));
-  auto q = client_->GetQuotaUsage({}, "p-2");
+  auto q = test_client_->GetQuotaUsage({}, "p-2");
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(q->at("volumes").limit, 1);
 }
@@ -367,11 +372,13 @@ TEST_F(RestCinderTest, RefusesIdsThatAreNotOnePathSegment) {
               absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(client_->DeleteSnapshotMetadataKey({}, id, "a").code(),
               absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(client_->GetVolumeType({}, id).status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(client_->GetVolumeTypeEncryption({}, id).status().code(),
+    EXPECT_EQ(test_client_->GetVolumeType({}, id).status().code(),
               absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(client_->GetQuotaUsage({}, id).status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(client_->UpdateQuota({}, id, {{"volumes", 1}}).code(),
+    EXPECT_EQ(test_client_->GetVolumeTypeEncryption({}, id).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(test_client_->GetQuotaUsage({}, id).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(test_client_->UpdateQuota({}, id, {{"volumes", 1}}).code(),
               absl::StatusCode::kInvalidArgument);
   }
   EXPECT_EQ(http_.RequestCount(), 0u);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,6 +35,18 @@ bool Bool(const nlohmann::json& obj, std::string_view key, bool def = false);
 // deeper than kMaxDepth, which are left out.
 std::map<std::string, std::string> StringMap(const nlohmann::json& obj, std::string_view key);
 std::vector<std::string> StringList(const nlohmann::json& obj, std::string_view key);
+
+// The items of the array obj[key], each converted by `parse`; empty when there is no such
+// array.
+template <typename Parse>
+auto Items(const nlohmann::json& obj, std::string_view key, Parse parse)
+    -> std::vector<std::invoke_result_t<Parse&, const nlohmann::json&>> {
+  std::vector<std::invoke_result_t<Parse&, const nlohmann::json&>> out;
+  if (const nlohmann::json* list = Find(obj, key); list != nullptr && list->is_array()) {
+    for (const nlohmann::json& item : *list) out.push_back(parse(item));
+  }
+  return out;
+}
 
 // A JSON document serialized to bytes, for request bodies without secrets.
 SecureBytes Body(const nlohmann::json& doc);

@@ -40,10 +40,6 @@ class NovaClient {
   // Asynchronous as well: the volume becomes available later.
   virtual absl::Status DetachVolume(const CallOptions& o, const std::string& server_id,
                                     const std::string& volume_id) = 0;
-  virtual absl::StatusOr<std::vector<ServerVolumeAttachment>> ListVolumeAttachments(
-      const CallOptions& o, const std::string& server_id) = 0;
-  virtual absl::StatusOr<ServerVolumeAttachment> GetVolumeAttachment(
-      const CallOptions& o, const std::string& server_id, const std::string& volume_id) = 0;
 };
 
 namespace nova {

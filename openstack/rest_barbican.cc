@@ -8,9 +8,6 @@
 namespace byok::openstack {
 namespace {
 
-// The consumers API exists from key-manager microversion 1.1 (Wallaby).
-constexpr char kConsumersVersion[] = "key-manager 1.1";
-
 // Rewrites 404/403 into messages a tenant can act on; code and payloads are kept.
 absl::Status Explain(absl::Status error, std::string_view id) {
   if (absl::IsNotFound(error)) {
@@ -26,9 +23,10 @@ absl::Status Explain(absl::Status error, std::string_view id) {
 
 }  // namespace
 
-absl::StatusOr<std::string> RestBarbicanClient::SecretsUrl(const CallOptions& o,
-                                                           std::string_view id,
-                                                           std::string_view suffix) {
+absl::StatusOr<HttpRequest> RestBarbicanClient::SecretsRequest(HttpMethod method,
+                                                               const CallOptions& o,
+                                                               std::string_view id,
+                                                               std::string_view suffix) {
   absl::StatusOr<std::string> endpoint = svc_.Endpoint(o.deadline);
   if (!endpoint.ok()) return Annotate(endpoint.status(), "barbican");
   std::string base = *endpoint;
@@ -43,68 +41,53 @@ absl::StatusOr<std::string> RestBarbicanClient::SecretsUrl(const CallOptions& o,
     url = JoinUrl(url, *segment);
   }
   if (!suffix.empty()) url = JoinUrl(url, suffix);
-  return url;
+  return svc_.NewRequest(method, std::move(url), o);
+}
+
+absl::StatusOr<RestBarbicanClient::SecretRequest> RestBarbicanClient::ForSecret(
+    HttpMethod method, const CallOptions& o, const std::string& ref, std::string_view suffix) {
+  absl::StatusOr<std::string> id = barbican::ParseSecretRef(ref);
+  if (!id.ok()) return Annotate(id.status(), "barbican");
+  absl::StatusOr<HttpRequest> request = SecretsRequest(method, o, *id, suffix);
+  if (!request.ok()) return request.status();
+  return SecretRequest{*std::move(id), *std::move(request)};
 }
 
 absl::StatusOr<SecretMetadata> RestBarbicanClient::GetSecret(const CallOptions& o,
                                                              const std::string& ref) {
-  absl::StatusOr<std::string> id = barbican::ParseSecretRef(ref);
-  if (!id.ok()) return Annotate(id.status(), "barbican");
-  absl::StatusOr<std::string> url = SecretsUrl(o, *id);
-  if (!url.ok()) return url.status();
-  HttpRequest r = svc_.NewRequest(HttpMethod::kGet, *url, o);
-  absl::StatusOr<nlohmann::json> doc =
-      svc_.DoJson(r, StrCat("get metadata of secret ", *id), {200});
-  if (!doc.ok()) return Explain(doc.status(), *id);
-  SecretMetadata m = barbican::ParseSecretMetadata(*doc);
-  if (m.id.empty()) m.id = *id;
+  absl::StatusOr<SecretRequest> call = ForSecret(HttpMethod::kGet, o, ref);
+  if (!call.ok()) return call.status();
+  absl::StatusOr<SecretMetadata> m =
+      svc_.Json(std::move(call->request), StrCat("get metadata of secret ", call->id), {200},
+                barbican::ParseSecretMetadata);
+  if (!m.ok()) return Explain(m.status(), call->id);
+  if (m->id.empty()) m->id = call->id;
   return m;
 }
 
 absl::StatusOr<SecureBytes> RestBarbicanClient::GetPayload(const CallOptions& o,
                                                            const std::string& ref) {
-  absl::StatusOr<std::string> id = barbican::ParseSecretRef(ref);
-  if (!id.ok()) return Annotate(id.status(), "barbican");
-  absl::StatusOr<std::string> url = SecretsUrl(o, *id, "payload");
-  if (!url.ok()) return url.status();
-  HttpRequest r = svc_.NewRequest(HttpMethod::kGet, *url, o);
+  absl::StatusOr<SecretRequest> call = ForSecret(HttpMethod::kGet, o, ref, "payload");
+  if (!call.ok()) return call.status();
   // Explicit: libcurl would send */*, which makes Barbican answer in the stored content
   // type instead of raw bytes.
-  r.SetHeader("Accept", "application/octet-stream");
-  absl::StatusOr<HttpResponse> response = svc_.Do(r, StrCat("get payload of secret ", *id), {200});
-  if (!response.ok()) return Explain(response.status(), *id);
+  call->request.SetHeader("Accept", "application/octet-stream");
+  absl::StatusOr<HttpResponse> response =
+      svc_.Do(call->request, StrCat("get payload of secret ", call->id), {200});
+  if (!response.ok()) return Explain(response.status(), call->id);
   if (response->body.empty()) {
-    return absl::FailedPreconditionError(StrCat("barbican: secret ", *id, " has an empty payload"));
+    return absl::FailedPreconditionError(
+        StrCat("barbican: secret ", call->id, " has an empty payload"));
   }
   return std::move(response->body);
 }
 
-absl::StatusOr<std::string> RestBarbicanClient::StoreSecret(const CallOptions& o,
-                                                            const StoreSecretRequest& request) {
-  if (request.payload.empty()) {
-    return absl::InvalidArgumentError("barbican: store secret: the payload is empty");
-  }
-  absl::StatusOr<std::string> url = SecretsUrl(o);
-  if (!url.ok()) return url.status();
-  HttpRequest r = svc_.NewRequest(HttpMethod::kPost, *url, o);
-  r.SetHeader("Content-Type", "application/json");
-  r.body = barbican::StoreSecretBody(request);
-  absl::StatusOr<nlohmann::json> doc =
-      svc_.DoJson(r, StrCat("store secret \"", request.name, "\""), {201, 200});
-  if (!doc.ok()) return doc.status();
-  absl::StatusOr<std::string> id = barbican::ParseSecretRef(json::String(*doc, "secret_ref"));
-  if (!id.ok()) return Annotate(id.status(), "barbican: store secret: reply");
-  return id;
-}
-
 absl::Status RestBarbicanClient::DeleteSecret(const CallOptions& o, const std::string& ref) {
-  absl::StatusOr<std::string> id = barbican::ParseSecretRef(ref);
-  if (!id.ok()) return Annotate(id.status(), "barbican");
-  absl::StatusOr<std::string> url = SecretsUrl(o, *id);
-  if (!url.ok()) return url.status();
-  HttpRequest r = svc_.NewRequest(HttpMethod::kDelete, *url, o);
-  absl::Status s = svc_.Do(r, StrCat("delete secret ", *id), {204, 200}).status();
-  return s.ok() ? s : Explain(s, *id);
+  absl::StatusOr<SecretRequest> call = ForSecret(HttpMethod::kDelete, o, ref);
+  if (!call.ok()) return call.status();
+  absl::Status s =
+      svc_.Call(std::move(call->request), StrCat("delete secret ", call->id), {204, 200});
+  return s.ok() ? s : Explain(s, call->id);
 }
 
 absl::Status RestBarbicanClient::ConsumersUnsupportedOr(const CallOptions& o, const std::string& id,
@@ -130,24 +113,20 @@ absl::Status RestBarbicanClient::ConsumerCall(HttpMethod method, const CallOptio
                                               const std::string& ref,
                                               const SecretConsumer& consumer,
                                               std::string_view what) {
-  absl::StatusOr<std::string> id = barbican::ParseSecretRef(ref);
-  if (!id.ok()) return Annotate(id.status(), "barbican");
-  absl::StatusOr<std::string> url = SecretsUrl(o, *id, "consumers");
-  if (!url.ok()) return url.status();
-  HttpRequest r = svc_.NewRequest(method, *url, o);
-  r.SetHeader("OpenStack-API-Version", kConsumersVersion);
-  r.SetHeader("Content-Type", "application/json");
-  r.body = json::Body({{"service", consumer.service},
-                       {"resource_type", consumer.resource_type},
-                       {"resource_id", consumer.resource_id}});
+  absl::StatusOr<SecretRequest> call = ForSecret(method, o, ref, "consumers");
+  if (!call.ok()) return call.status();
+  call->request.SetHeader("OpenStack-API-Version", kConsumersVersion);
+  absl::StatusOr<HttpRequest> r =
+      WithJsonBody(std::move(call->request), {{"service", consumer.service},
+                                              {"resource_type", consumer.resource_type},
+                                              {"resource_id", consumer.resource_id}});
   // Registering the same consumer twice leaves one registration.
-  r.idempotent = true;
-  absl::Status s = svc_.Do(r,
-                           StrCat(what, " ", consumer.resource_type, " ", consumer.resource_id,
-                                  " on secret ", *id),
-                           {200, 201, 204})
-                       .status();
-  return s.ok() ? s : ConsumersUnsupportedOr(o, *id, s);
+  r->idempotent = true;
+  absl::Status s = svc_.Call(
+      std::move(r),
+      StrCat(what, " ", consumer.resource_type, " ", consumer.resource_id, " on secret ", call->id),
+      {200, 201, 204});
+  return s.ok() ? s : ConsumersUnsupportedOr(o, call->id, s);
 }
 
 absl::Status RestBarbicanClient::RegisterConsumer(const CallOptions& o, const std::string& ref,
@@ -158,27 +137,6 @@ absl::Status RestBarbicanClient::RegisterConsumer(const CallOptions& o, const st
 absl::Status RestBarbicanClient::UnregisterConsumer(const CallOptions& o, const std::string& ref,
                                                     const SecretConsumer& consumer) {
   return ConsumerCall(HttpMethod::kDelete, o, ref, consumer, "unregister consumer");
-}
-
-absl::StatusOr<std::vector<SecretConsumer>> RestBarbicanClient::ListConsumers(
-    const CallOptions& o, const std::string& ref) {
-  absl::StatusOr<std::string> id = barbican::ParseSecretRef(ref);
-  if (!id.ok()) return Annotate(id.status(), "barbican");
-  absl::StatusOr<std::string> url = SecretsUrl(o, *id, "consumers");
-  if (!url.ok()) return url.status();
-  HttpRequest r = svc_.NewRequest(HttpMethod::kGet, *url, o);
-  r.SetHeader("OpenStack-API-Version", kConsumersVersion);
-  absl::StatusOr<nlohmann::json> doc =
-      svc_.DoJson(r, StrCat("list consumers of secret ", *id), {200});
-  if (!doc.ok()) return ConsumersUnsupportedOr(o, *id, doc.status());
-  std::vector<SecretConsumer> out;
-  if (const nlohmann::json* list = json::Find(*doc, "consumers"); list && list->is_array()) {
-    for (const nlohmann::json& c : *list) {
-      out.push_back({json::String(c, "service"), json::String(c, "resource_type"),
-                     json::String(c, "resource_id")});
-    }
-  }
-  return out;
 }
 
 }  // namespace byok::openstack

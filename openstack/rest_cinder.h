@@ -52,34 +52,40 @@ class RestCinderClient : public CinderClient {
   absl::Status DeleteSnapshotMetadataKey(const CallOptions& o, const std::string& id,
                                          const std::string& key) override;
   absl::StatusOr<Limits> GetLimits(const CallOptions& o) override;
-  absl::StatusOr<std::map<std::string, QuotaUsage>> GetQuotaUsage(
-      const CallOptions& o, const std::string& project_id) override;
-  absl::Status UpdateQuota(const CallOptions& o, const std::string& project_id,
-                           const std::map<std::string, int64_t>& limits) override;
-  absl::StatusOr<std::vector<VolumeType>> ListVolumeTypes(const CallOptions& o) override;
-  absl::StatusOr<VolumeType> GetVolumeType(const CallOptions& o, const std::string& id) override;
-  absl::StatusOr<VolumeTypeEncryption> GetVolumeTypeEncryption(const CallOptions& o,
-                                                               const std::string& type_id) override;
-  absl::StatusOr<std::vector<Attachment>> ListAttachments(const CallOptions& o,
-                                                          const std::string& volume_id) override;
   absl::StatusOr<std::vector<UserMessage>> ListMessages(const CallOptions& o,
                                                         const std::string& resource_uuid) override;
   absl::StatusOr<ApiVersion> GetApiVersion(const CallOptions& o) override;
 
- private:
+ protected:
+  // The plumbing below is shared with the test-only CinderTestClient
+  // (openstack/testing/test_clients.h), which adds the calls only tests make.
   RestCinderClient(AuthenticatedClient* auth, Microversion microversion)
       : svc_(auth, kServiceBlockStorage, "cinder"), microversion_(microversion) {}
 
+  // "<collection>/<id><suffix>". IDs come from CSI requests and Cinder responses: one that
+  // would address another resource (GET volumes/.. is the volume list) is InvalidArgument
+  // before anything is sent.
+  static absl::StatusOr<std::string> ItemPath(std::string_view collection, std::string_view id,
+                                              std::string_view what, std::string_view suffix = "");
+  // A request to endpoint + `path` with the microversion header: the call's (or the default),
+  // raised to `at_least` if given. The first error of the microversion, `path` and the
+  // endpoint.
+  absl::StatusOr<HttpRequest> Request(HttpMethod method, const absl::StatusOr<std::string>& path,
+                                      const CallOptions& o, std::string_view at_least = "");
+  ServiceClient& svc() { return svc_; }
+
+ private:
   // The microversion for a call: the override, raised to `at_least` if given.
   absl::StatusOr<Microversion> VersionFor(const CallOptions& o,
                                           std::string_view at_least = "") const;
-  // A request to endpoint + path with the microversion header set.
-  absl::StatusOr<HttpRequest> Request(HttpMethod method, std::string_view path,
-                                      const CallOptions& o, Microversion version);
+  // A request to endpoint + path at `version`.
+  absl::StatusOr<HttpRequest> RequestAt(Microversion version, HttpMethod method,
+                                        std::string_view path, const CallOptions& o);
+  // `path` is checked before the microversion, as the callers always did.
   absl::StatusOr<std::map<std::string, std::string>> MetadataCall(
-      HttpMethod method, const std::string& path, const CallOptions& o,
+      HttpMethod method, const absl::StatusOr<std::string>& path, const CallOptions& o,
       const std::map<std::string, std::string>* metadata, std::string_view what);
-  absl::Status DeleteMetadataKey(const std::string& base_path, const CallOptions& o,
+  absl::Status DeleteMetadataKey(const absl::StatusOr<std::string>& base_path, const CallOptions& o,
                                  const std::string& key, std::string_view what);
 
   ServiceClient svc_;

@@ -37,4 +37,18 @@ absl::StatusOr<nlohmann::json> ServiceClient::DoJson(HttpRequest& request, std::
   return json::Parse(response->BodyView(), StrCat(label_, ": ", what));
 }
 
+absl::Status ServiceClient::Call(absl::StatusOr<HttpRequest> request, std::string_view what,
+                                 std::initializer_list<int> expected) {
+  if (!request.ok()) return request.status();
+  return Do(*request, what, expected).status();
+}
+
+absl::StatusOr<HttpRequest> WithJsonBody(absl::StatusOr<HttpRequest> request,
+                                         const nlohmann::json& body) {
+  if (!request.ok()) return request;
+  request->body = json::Body(body);
+  request->SetHeader("Content-Type", "application/json");
+  return request;
+}
+
 }  // namespace byok::openstack

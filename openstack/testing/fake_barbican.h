@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "openstack/barbican.h"
 #include "openstack/testing/fake_util.h"
+#include "openstack/testing/test_api.h"
 
 namespace byok::openstack::testing {
 
@@ -26,19 +27,19 @@ class FakeBarbican : public BarbicanClient {
   void SetConsumersSupported(bool supported);
   bool Exists(const std::string& id) const;
   size_t SecretCount() const;
+  // What BarbicanTestClient's calls of the same names do, on the fake's secrets.
+  absl::StatusOr<std::string> StoreSecret(const CallOptions& o, const StoreSecretRequest& request);
+  absl::StatusOr<std::vector<SecretConsumer>> ListConsumers(const CallOptions& o,
+                                                            const std::string& ref);
   CallLog& calls() { return calls_; }
 
   absl::StatusOr<SecretMetadata> GetSecret(const CallOptions& o, const std::string& ref) override;
   absl::StatusOr<SecureBytes> GetPayload(const CallOptions& o, const std::string& ref) override;
-  absl::StatusOr<std::string> StoreSecret(const CallOptions& o,
-                                          const StoreSecretRequest& request) override;
   absl::Status DeleteSecret(const CallOptions& o, const std::string& ref) override;
   absl::Status RegisterConsumer(const CallOptions& o, const std::string& ref,
                                 const SecretConsumer& consumer) override;
   absl::Status UnregisterConsumer(const CallOptions& o, const std::string& ref,
                                   const SecretConsumer& consumer) override;
-  absl::StatusOr<std::vector<SecretConsumer>> ListConsumers(const CallOptions& o,
-                                                            const std::string& ref) override;
 
  private:
   struct Entry {

@@ -495,56 +495,6 @@ absl::StatusOr<Limits> FakeCinder::GetLimits(const CallOptions& o) {
   return l;
 }
 
-absl::StatusOr<std::map<std::string, QuotaUsage>> FakeCinder::GetQuotaUsage(
-    const CallOptions& o, const std::string& project_id) {
-  if (absl::Status s = calls_.Enter("GetQuotaUsage"); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
-  std::map<std::string, QuotaUsage> out;
-  out["volumes"] = {max_volumes_, static_cast<int64_t>(volumes_.size()), 0, 0};
-  out["gigabytes"] = {max_gigabytes_, UsedGigabytes(), 0, 0};
-  out["snapshots"] = {max_snapshots_, static_cast<int64_t>(snapshots_.size()), 0, 0};
-  return out;
-}
-
-absl::Status FakeCinder::UpdateQuota(const CallOptions& o, const std::string& project_id,
-                                     const std::map<std::string, int64_t>& limits) {
-  if (absl::Status s = calls_.Enter("UpdateQuota"); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
-  for (const auto& [key, value] : limits) {
-    if (key == "volumes") max_volumes_ = value;
-    if (key == "gigabytes") max_gigabytes_ = value;
-    if (key == "snapshots") max_snapshots_ = value;
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<VolumeType>> FakeCinder::ListVolumeTypes(const CallOptions& o) {
-  if (absl::Status s = calls_.Enter("ListVolumeTypes"); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
-  std::vector<VolumeType> out;
-  for (const TypeEntry& t : types_) out.push_back(t.type);
-  return out;
-}
-
-absl::StatusOr<VolumeType> FakeCinder::GetVolumeType(const CallOptions& o, const std::string& id) {
-  if (absl::Status s = calls_.Enter("GetVolumeType"); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
-  const TypeEntry* t = FindType(id);
-  if (t == nullptr) return NotFound(StrCat("get volume type ", id), "Volume type", id);
-  return t->type;
-}
-
-absl::StatusOr<VolumeTypeEncryption> FakeCinder::GetVolumeTypeEncryption(
-    const CallOptions& o, const std::string& type_id) {
-  if (absl::Status s = calls_.Enter("GetVolumeTypeEncryption"); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
-  const TypeEntry* t = FindType(type_id);
-  if (t == nullptr) {
-    return NotFound(StrCat("get encryption of volume type ", type_id), "Volume type", type_id);
-  }
-  return t->encryption;
-}
-
 absl::StatusOr<std::vector<Attachment>> FakeCinder::ListAttachments(const CallOptions& o,
                                                                     const std::string& volume_id) {
   if (absl::Status s = calls_.Enter("ListAttachments"); !s.ok()) return s;

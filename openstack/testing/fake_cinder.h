@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "openstack/cinder.h"
 #include "openstack/testing/fake_util.h"
+#include "openstack/testing/test_api.h"
 
 namespace byok::openstack::testing {
 
@@ -44,6 +45,9 @@ class FakeCinder : public CinderClient {
   std::string InsertVolume(Volume volume);
   std::vector<Volume> Volumes() const;
   std::vector<Snapshot> Snapshots() const;
+  // The attachments API as CinderTestClient::ListAttachments sees it.
+  absl::StatusOr<std::vector<Attachment>> ListAttachments(const CallOptions& o,
+                                                          const std::string& volume_id);
   CallLog& calls() { return calls_; }
 
   // --- CinderClient ----------------------------------------------------------------------
@@ -77,16 +81,6 @@ class FakeCinder : public CinderClient {
   absl::Status DeleteSnapshotMetadataKey(const CallOptions& o, const std::string& id,
                                          const std::string& key) override;
   absl::StatusOr<Limits> GetLimits(const CallOptions& o) override;
-  absl::StatusOr<std::map<std::string, QuotaUsage>> GetQuotaUsage(
-      const CallOptions& o, const std::string& project_id) override;
-  absl::Status UpdateQuota(const CallOptions& o, const std::string& project_id,
-                           const std::map<std::string, int64_t>& limits) override;
-  absl::StatusOr<std::vector<VolumeType>> ListVolumeTypes(const CallOptions& o) override;
-  absl::StatusOr<VolumeType> GetVolumeType(const CallOptions& o, const std::string& id) override;
-  absl::StatusOr<VolumeTypeEncryption> GetVolumeTypeEncryption(const CallOptions& o,
-                                                               const std::string& type_id) override;
-  absl::StatusOr<std::vector<Attachment>> ListAttachments(const CallOptions& o,
-                                                          const std::string& volume_id) override;
   absl::StatusOr<std::vector<UserMessage>> ListMessages(const CallOptions& o,
                                                         const std::string& resource_uuid) override;
   absl::StatusOr<ApiVersion> GetApiVersion(const CallOptions& o) override;

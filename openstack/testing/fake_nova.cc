@@ -83,27 +83,4 @@ absl::Status FakeNova::DetachVolume(const CallOptions& o, const std::string& ser
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<ServerVolumeAttachment>> FakeNova::ListVolumeAttachments(
-    const CallOptions& o, const std::string& server_id) {
-  if (absl::Status s = calls_.Enter("ListVolumeAttachments"); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
-  if (servers_.find(server_id) == servers_.end()) {
-    return FakeHttpError("nova", StrCat("list volume attachments of server ", server_id), 404,
-                         StrCat("Instance ", server_id, " could not be found."));
-  }
-  return attachments_[server_id];
-}
-
-absl::StatusOr<ServerVolumeAttachment> FakeNova::GetVolumeAttachment(const CallOptions& o,
-                                                                     const std::string& server_id,
-                                                                     const std::string& volume_id) {
-  if (absl::Status s = calls_.Enter("GetVolumeAttachment"); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
-  for (const ServerVolumeAttachment& a : attachments_[server_id]) {
-    if (a.volume_id == volume_id) return a;
-  }
-  return FakeHttpError("nova", StrCat("get attachment of volume ", volume_id), 404,
-                       StrCat("Volume ", volume_id, " is not attached to ", server_id));
-}
-
 }  // namespace byok::openstack::testing

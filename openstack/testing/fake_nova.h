@@ -26,11 +26,6 @@ class FakeNova : public NovaClient {
                                                       const std::string& volume_id) override;
   absl::Status DetachVolume(const CallOptions& o, const std::string& server_id,
                             const std::string& volume_id) override;
-  absl::StatusOr<std::vector<ServerVolumeAttachment>> ListVolumeAttachments(
-      const CallOptions& o, const std::string& server_id) override;
-  absl::StatusOr<ServerVolumeAttachment> GetVolumeAttachment(const CallOptions& o,
-                                                             const std::string& server_id,
-                                                             const std::string& volume_id) override;
 
  private:
   FakeCinder* const cinder_;

@@ -22,6 +22,7 @@
 #include "envelope/descriptor.h"
 #include "envelope/key_wrap.h"
 #include "openstack/cloud_config.h"
+#include "openstack/testing/test_clients.h"
 
 namespace byok {
 namespace {
@@ -56,7 +57,9 @@ class Lab {
     openstack::StoreSecretRequest request;
     request.name = name;
     request.payload = *std::move(key);
-    return c_.barbican->StoreSecret(Call(), request);
+    auto barbican = openstack::testing::BarbicanTestClient::Of(*c_.barbican);
+    if (!barbican.ok()) return barbican.status();
+    return (*barbican)->StoreSecret(Call(), request);
   }
 
   // Starts creating a volume; WaitAvailable finishes it (so many can be created at once).

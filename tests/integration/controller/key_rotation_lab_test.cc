@@ -15,6 +15,7 @@
 #include "controller/parameters.h"
 #include "envelope/descriptor.h"
 #include "envelope/key_wrap.h"
+#include "openstack/testing/test_clients.h"
 #include "tests/integration/controller/controller_lab.h"
 
 namespace byok::testing {
@@ -44,7 +45,10 @@ class KeyRotationLab : public ControllerLab {
   }
   // The consumers Barbican records on `key_id`, as "resource_type/resource_id".
   std::set<std::string> Consumers(const std::string& key_id) {
-    auto list = demo_->clients.barbican->ListConsumers(Opts(), key_id);
+    auto barbican = openstack::testing::BarbicanTestClient::Of(*demo_->clients.barbican);
+    EXPECT_TRUE(barbican.ok()) << barbican.status();
+    if (!barbican.ok()) return {};
+    auto list = (*barbican)->ListConsumers(Opts(), key_id);
     EXPECT_TRUE(list.ok()) << list.status();
     std::set<std::string> out;
     for (const auto& c : list.ok() ? *list : std::vector<openstack::SecretConsumer>{}) {

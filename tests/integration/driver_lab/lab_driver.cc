@@ -9,6 +9,7 @@
 
 #include "common/strings.h"
 #include "openstack/cloud_config.h"
+#include "openstack/testing/test_clients.h"
 
 namespace byok::testing::lab {
 
@@ -60,7 +61,9 @@ absl::StatusOr<std::string> StoreKey(const cloud::Clients& clients, const std::s
   store.payload = SecureBytes::FromView(bytes);
   store.bit_length = static_cast<int>(bytes.size() * 8);
   store.secret_type = secret_type;
-  return clients.barbican->StoreSecret(Opts(), store);
+  auto barbican = openstack::testing::BarbicanTestClient::Of(*clients.barbican);
+  if (!barbican.ok()) return barbican.status();
+  return (*barbican)->StoreSecret(Opts(), store);
 }
 
 absl::Status LabService(const std::string& action, const std::string& service,

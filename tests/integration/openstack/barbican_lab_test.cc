@@ -9,8 +9,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-absl::StatusOr<std::string> StoreKey(BarbicanClient& b, Cleanup& cleanup, const SecureBytes& key,
-                                     std::string name) {
+absl::StatusOr<std::string> StoreKey(testing::BarbicanTestClient& b, Cleanup& cleanup,
+                                     const SecureBytes& key, std::string name) {
   StoreSecretRequest r;
   r.name = std::move(name);
   r.payload = key.Clone();
@@ -29,7 +29,7 @@ TEST(BarbicanLabTest, StoreMetadataPayloadRoundTrip) {
   BYOK_REQUIRE_LAB();
   auto cloud = Connect(DemoPassword());
   ASSERT_TRUE(cloud.ok());
-  BarbicanClient& b = *(*cloud)->barbican;
+  testing::BarbicanTestClient& b = *(*cloud)->barbican;
   Cleanup cleanup;
   SecureBytes key = RandomKey(32);
   absl::StatusOr<std::string> id = StoreKey(b, cleanup, key, UniqueName("key"));
@@ -97,7 +97,7 @@ TEST(BarbicanLabTest, Consumers) {
   BYOK_REQUIRE_LAB();
   auto cloud = Connect(DemoPassword());
   ASSERT_TRUE(cloud.ok());
-  BarbicanClient& b = *(*cloud)->barbican;
+  testing::BarbicanTestClient& b = *(*cloud)->barbican;
   Cleanup cleanup;
   absl::StatusOr<std::string> id = StoreKey(b, cleanup, RandomKey(32), UniqueName("consumed"));
   ASSERT_TRUE(id.ok()) << id.status();

@@ -252,7 +252,7 @@ TEST(CinderLabTest, PagingLimitsAndTypes) {
   BYOK_REQUIRE_LAB();
   auto cloud = Connect(DemoPassword());
   ASSERT_TRUE(cloud.ok());
-  CinderClient& cinder = *(*cloud)->cinder;
+  testing::CinderTestClient& cinder = *(*cloud)->cinder;
   Cleanup cleanup;
   std::string tag = UniqueName("page");
   for (int i = 0; i < 2; ++i) {

@@ -104,14 +104,15 @@ absl::StatusOr<std::unique_ptr<Cloud>> Connect(AuthOptions auth,
   cloud->tokens =
       std::make_unique<KeystoneTokenProvider>(std::move(auth), cloud->http.get(), options);
   cloud->auth = std::make_unique<AuthenticatedClient>(cloud->tokens.get(), cloud->http.get());
-  absl::StatusOr<std::unique_ptr<RestCinderClient>> cinder =
-      RestCinderClient::Create(cloud->auth.get());
+  absl::StatusOr<std::unique_ptr<testing::CinderTestClient>> cinder =
+      testing::CinderTestClient::Create(cloud->auth.get());
   if (!cinder.ok()) return cinder.status();
   cloud->cinder = *std::move(cinder);
-  absl::StatusOr<std::unique_ptr<RestNovaClient>> nova = RestNovaClient::Create(cloud->auth.get());
+  absl::StatusOr<std::unique_ptr<testing::NovaTestClient>> nova =
+      testing::NovaTestClient::Create(cloud->auth.get());
   if (!nova.ok()) return nova.status();
   cloud->nova = *std::move(nova);
-  cloud->barbican = std::make_unique<RestBarbicanClient>(cloud->auth.get());
+  cloud->barbican = std::make_unique<testing::BarbicanTestClient>(cloud->auth.get());
   return cloud;
 }
 

@@ -12,9 +12,7 @@
 #include "openstack/curl_http.h"
 #include "openstack/errors.h"
 #include "openstack/keystone.h"
-#include "openstack/rest_barbican.h"
-#include "openstack/rest_cinder.h"
-#include "openstack/rest_nova.h"
+#include "openstack/testing/test_clients.h"
 
 // Access to the lab started by tests/lab/up.sh (`. STATE_DIR/env.sh` first). Variables are
 // read as LAB_<NAME>, falling back to the reference lab's OSLAB_<NAME>.
@@ -41,15 +39,16 @@ AuthOptions DemoAppCredential();
 AuthOptions Alt();
 AuthOptions Admin();
 
-// One authenticated identity with all four clients on one HTTP client.
+// One authenticated identity with all four clients on one HTTP client. The REST clients come
+// with the calls only tests make (testing/test_clients.h).
 struct Cloud {
   std::shared_ptr<HttpStats> stats;
   std::unique_ptr<HttpClient> http;
   std::unique_ptr<KeystoneTokenProvider> tokens;
   std::unique_ptr<AuthenticatedClient> auth;
-  std::unique_ptr<RestCinderClient> cinder;
-  std::unique_ptr<RestNovaClient> nova;
-  std::unique_ptr<RestBarbicanClient> barbican;
+  std::unique_ptr<testing::CinderTestClient> cinder;
+  std::unique_ptr<testing::NovaTestClient> nova;
+  std::unique_ptr<testing::BarbicanTestClient> barbican;
 };
 absl::StatusOr<std::unique_ptr<Cloud>> Connect(AuthOptions auth,
                                                KeystoneTokenProvider::Options options = {});

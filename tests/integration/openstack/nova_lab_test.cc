@@ -34,8 +34,8 @@ TEST(NovaLabTest, AttachAndDetach) {
   BYOK_REQUIRE_NOVA();
   auto cloud = Connect(DemoPassword());
   ASSERT_TRUE(cloud.ok());
-  CinderClient& cinder = *(*cloud)->cinder;
-  NovaClient& nova = *(*cloud)->nova;
+  testing::CinderTestClient& cinder = *(*cloud)->cinder;
+  testing::NovaTestClient& nova = *(*cloud)->nova;
   const std::string server = Var("NOVA_SERVER_ID");
   Cleanup cleanup;
   CreateVolumeRequest r;
