@@ -12,9 +12,9 @@ namespace {
 // Barbican unreachable or too slow says nothing about the key: keep the code (retryable) and
 // name the key and where it came from, so the event a tenant reads is not just a URL.
 absl::Status NotReached(const absl::Status& status, const std::string& id) {
-  return absl::Status(status.code(),
-                      StrCat("could not read Barbican key ", id, " (Secret key ", kSecretKeyId,
-                             "): ", status.message(), "; retry when Barbican answers"));
+  return openstack::WithMessage(
+      status, StrCat("could not read Barbican key ", id, " (Secret key ", kSecretKeyId,
+                     "): ", status.message(), "; retry when Barbican answers"));
 }
 
 // The checks of FetchTenantKey; a key Barbican does not know is NotFound.

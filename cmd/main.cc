@@ -51,6 +51,45 @@ int Fail(std::string_view what, const absl::Status& status) {
   return 1;
 }
 
+// The controller service and its background threads.
+struct ControllerParts {
+  // Whether the driver can authenticate goes to the log and to byok_backend_up; Probe
+  // (liveness) stays ready, since a restart would not bring Keystone back.
+  std::unique_ptr<csi::BackendMonitor> identity_monitor;
+  std::unique_ptr<controller::ControllerService> service;
+  // The census runs on its own thread so a scrape never waits on Cinder; its timer is the
+  // backend monitor's loop (retry after a minute while it fails). Declared after the census:
+  // the timer's thread stops first.
+  std::shared_ptr<controller::VolumeCensus> census;  // shared with the metrics endpoint
+  std::unique_ptr<csi::BackendMonitor> census_timer;
+};
+
+ControllerParts StartController(const Options& options, const openstack::CloudConfig& config,
+                                cloud::CloudAccess* access, csi::Metrics& metrics) {
+  ControllerParts parts;
+  metrics.SetBackendUp("openstack-identity", false);
+  parts.identity_monitor = std::make_unique<csi::BackendMonitor>(
+      "openstack-identity",
+      [access] { return access->CheckDriverIdentity(absl::Now() + absl::Seconds(10)); },
+      absl::Seconds(5), absl::Seconds(60),
+      [&metrics](bool up) { metrics.SetBackendUp("openstack-identity", up); });
+  controller::ControllerOptions controller_options;
+  controller_options.cluster_id = options.cluster;
+  const std::string& byok_microversion = config.block_storage.cinder_microversion_byok;
+  if (!byok_microversion.empty()) controller_options.byok_microversion = byok_microversion;
+  parts.service = std::make_unique<controller::ControllerService>(access, controller_options);
+  // Only where something can read it: the census costs a Cinder listing each time.
+  if (!options.metrics_address.empty() && options.volume_census_interval > absl::ZeroDuration()) {
+    parts.census = std::make_shared<controller::VolumeCensus>(access, options.cluster);
+    metrics.AddCollectable(std::make_shared<VolumeMetrics>(parts.census));
+    parts.census_timer = std::make_unique<csi::BackendMonitor>(
+        "cinder-volume-census",
+        [c = parts.census.get()] { return c->Refresh(absl::Now() + absl::Minutes(2)); },
+        absl::Seconds(60), options.volume_census_interval);
+  }
+  return parts;
+}
+
 int Run(int argc, char** argv) {
   LimitMallocArenas();
   BlockTerminationSignals();
@@ -71,7 +110,6 @@ int Run(int argc, char** argv) {
   auto config = openstack::LoadCloudConfigFile(options->cloud_config, &warnings);
   if (!config.ok()) return Fail("cannot load --cloud-config", config.status());
   for (const std::string& w : warnings) log::Warning("cloud.conf", {{"warning", w}});
-  std::string byok_microversion = config->block_storage.cinder_microversion_byok;
 
   csi::Metrics metrics;
   if (!options->metrics_address.empty()) {
@@ -85,39 +123,11 @@ int Run(int argc, char** argv) {
   auto cloud = cloud::OpenStackCloudAccess::Create(config->Clone(), stats);
   if (!cloud.ok()) return Fail("cannot set up the OpenStack clients", cloud.status());
 
-  std::unique_ptr<csi::BackendMonitor> monitor;
-  std::unique_ptr<controller::ControllerService> controller;
-  // The census runs on its own thread so a scrape never waits on Cinder; its timer is the
-  // backend monitor's loop (retry after a minute while it fails). Declared after the census:
-  // the timer's thread stops first.
-  std::shared_ptr<controller::VolumeCensus> census;  // shared with the metrics endpoint
-  std::unique_ptr<csi::BackendMonitor> census_timer;
   std::vector<grpc::Service*> services;
+  ControllerParts controller;
   if (options->runs_controller()) {
-    // Whether the driver can authenticate goes to the log and to byok_backend_up; Probe
-    // (liveness) stays ready, since a restart would not bring Keystone back.
-    cloud::CloudAccess* access = cloud->get();
-    metrics.SetBackendUp("openstack-identity", false);
-    monitor = std::make_unique<csi::BackendMonitor>(
-        "openstack-identity",
-        [access] { return access->CheckDriverIdentity(absl::Now() + absl::Seconds(10)); },
-        absl::Seconds(5), absl::Seconds(60),
-        [&metrics](bool up) { metrics.SetBackendUp("openstack-identity", up); });
-    controller::ControllerOptions controller_options;
-    controller_options.cluster_id = options->cluster;
-    if (!byok_microversion.empty()) controller_options.byok_microversion = byok_microversion;
-    controller = std::make_unique<controller::ControllerService>(access, controller_options);
-    services.push_back(controller.get());
-    // Only where something can read it: the census costs a Cinder listing each time.
-    if (!options->metrics_address.empty() &&
-        options->volume_census_interval > absl::ZeroDuration()) {
-      census = std::make_shared<controller::VolumeCensus>(access, options->cluster);
-      metrics.AddCollectable(std::make_shared<VolumeMetrics>(census));
-      census_timer = std::make_unique<csi::BackendMonitor>(
-          "cinder-volume-census",
-          [c = census.get()] { return c->Refresh(absl::Now() + absl::Minutes(2)); },
-          absl::Seconds(60), options->volume_census_interval);
-    }
+    controller = StartController(*options, *config, cloud->get(), metrics);
+    services.push_back(controller.service.get());
   }
   std::unique_ptr<node::NodeService> node;
   if (options->runs_node()) {

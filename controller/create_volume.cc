@@ -16,6 +16,7 @@
 #include "controller/volume_capabilities.h"
 #include "controller/wait.h"
 #include "envelope/key_wrap.h"
+#include "openstack/errors.h"
 
 namespace byok::controller {
 
@@ -417,9 +418,8 @@ absl::StatusOr<SecureBytes> SourceDek(const cloud::Clients& clients, const Sourc
   } else {
     auto fetched = cloud::FetchTenantKey(clients, source.descriptor.key_id, deadline);
     if (!fetched.ok()) {
-      return absl::Status(fetched.status().code(),
-                          StrCat("the source's key is needed to re-wrap its data key: ",
-                                 ToStd(fetched.status().message())));
+      return openstack::Annotate(fetched.status(),
+                                 "the source's key is needed to re-wrap its data key");
     }
     source_key = *std::move(fetched);
   }

@@ -4,6 +4,7 @@
 #include "common/strings.h"
 #include "controller/controller_service.h"
 #include "controller/wait.h"
+#include "openstack/errors.h"
 
 namespace byok::controller {
 
@@ -58,10 +59,9 @@ absl::Status EraseAndDelete(openstack::CinderClient& cinder, const CallOptions& 
     absl::Status erased =
         cinder.DeleteVolumeMetadataKey(call, volume.id, envelope::kMetaWrappedDek);
     if (!erased.ok() && !absl::IsNotFound(erased)) {
-      return absl::Status(erased.code(),
-                          StrCat("could not crypto-erase volume ", volume.id,
-                                 " (remove its wrapped data key), so it was not deleted: ",
-                                 ToStd(erased.message())));
+      return openstack::Annotate(erased, StrCat("could not crypto-erase volume ", volume.id,
+                                                " (remove its wrapped data key), so it was not "
+                                                "deleted"));
     }
     log::Info("crypto-erased volume", {{"volume", volume.id}});
   }

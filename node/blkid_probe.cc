@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <cstdlib>
 #include <memory>
 
 #include "common/strings.h"
+#include "node/os_errors.h"
+#include "openstack/errors.h"
 
 namespace byok::node {
 namespace {
@@ -30,6 +32,14 @@ std::string Value(blkid_probe probe, const char* name) {
   return value;
 }
 
+// Opening `device` failed with `err`: NotFound when it is gone, else the errno table, with
+// Unavailable (retry) for what the table does not name.
+absl::Status OpenError(int err, const std::string& device, std::string_view what) {
+  absl::Status status = ErrnoStatus(err, what, absl::StatusCode::kUnavailable);
+  if (err == ENOENT) return openstack::WithMessage(status, StrCat(device, " does not exist"));
+  return status;
+}
+
 }  // namespace
 
 absl::StatusOr<DeviceContent> BlkidProbe::Probe(const std::string& device) {
@@ -37,9 +47,11 @@ absl::StatusOr<DeviceContent> BlkidProbe::Probe(const std::string& device) {
   ProbePtr probe(blkid_new_probe_from_filename(device.c_str()));
   if (!probe) {
     int err = errno;
-    if (err == ENOENT) return absl::NotFoundError(StrCat(device, " does not exist"));
-    return absl::UnavailableError(StrCat("cannot open ", device, " to read its signatures: ",
-                                         err ? std::strerror(err) : "libblkid error"));
+    if (err == 0) {
+      return absl::UnavailableError(
+          StrCat("cannot open ", device, " to read its signatures: libblkid error"));
+    }
+    return OpenError(err, device, StrCat("cannot open ", device, " to read its signatures"));
   }
   blkid_probe p = probe.get();
   blkid_probe_enable_superblocks(p, 1);
@@ -84,8 +96,7 @@ absl::StatusOr<int64_t> BlkidProbe::SizeBytes(const std::string& device) {
   int fd = open(device.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
-    if (err == ENOENT) return absl::NotFoundError(StrCat(device, " does not exist"));
-    return absl::UnavailableError(StrCat("cannot open ", device, ": ", std::strerror(err)));
+    return OpenError(err, device, StrCat("cannot open ", device));
   }
   struct stat st;
   int64_t size = -1;
@@ -105,10 +116,27 @@ absl::StatusOr<int64_t> BlkidProbe::SizeBytes(const std::string& device) {
 absl::StatusOr<dev_t> BlkidProbe::DeviceNumber(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
-    return absl::NotFoundError(StrCat(path, ": ", std::strerror(errno)));
+    return ErrnoStatus(errno, path, absl::StatusCode::kNotFound);
   }
   if (!S_ISBLK(st.st_mode)) return absl::NotFoundError(StrCat(path, " is not a block device"));
   return st.st_rdev;
+}
+
+absl::StatusOr<std::string> FindFilesystemLabel(std::string_view label) {
+  blkid_cache cache = nullptr;
+  // "/dev/null": never read or write a cache file.
+  if (blkid_get_cache(&cache, "/dev/null") != 0) {
+    return absl::InternalError("cannot create a libblkid cache");
+  }
+  std::string tag = StrCat("LABEL=", label);
+  char* found = blkid_evaluate_tag(tag.c_str(), nullptr, &cache);
+  blkid_put_cache(cache);
+  if (found == nullptr) {
+    return absl::NotFoundError(StrCat("no filesystem labelled ", label, " on this node"));
+  }
+  std::string device = found;
+  free(found);
+  return device;
 }
 
 }  // namespace byok::node

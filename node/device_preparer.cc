@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "node/mapping_name.h"
+#include "openstack/errors.h"
 
 namespace byok::node {
 namespace {
@@ -119,9 +120,8 @@ absl::StatusOr<bool> DevicePreparer::UnfinishedFormat(const VolumeKey& key,
                                                       const std::string& device) {
   absl::StatusOr<int> keyslots = crypt_->CountKeyslots(device);
   if (!keyslots.ok()) {  // an unreadable header never counts as "no keyslot"
-    return absl::Status(keyslots.status().code(),
-                        StrCat("counting the keyslots of ", device, " (volume ", key.volume_id,
-                               "): ", keyslots.status().message()));
+    return openstack::Annotate(keyslots.status(), StrCat("counting the keyslots of ", device,
+                                                         " (volume ", key.volume_id, ")"));
   }
   if (*keyslots > 0) return false;
   log::Warning(
@@ -143,8 +143,8 @@ absl::StatusOr<std::string> DevicePreparer::Format(const VolumeKey& key, const s
   }
   absl::Time start = absl::Now();
   if (absl::Status s = crypt_->FormatLuks2(device, key.passphrase, key.volume_id); !s.ok()) {
-    return absl::Status(s.code(), StrCat("LUKS2 format of ", device, " for volume ", key.volume_id,
-                                         ": ", s.message()));
+    return openstack::Annotate(s,
+                               StrCat("LUKS2 format of ", device, " for volume ", key.volume_id));
   }
   log::Info("formatted LUKS2",
             {{"volume", key.volume_id},
@@ -173,9 +173,8 @@ absl::StatusOr<std::string> DevicePreparer::PrepareCinder(const VolumeKey& key,
   absl::StatusOr<openstack::EncryptionMetadata> encryption =
       key.clients.cinder->GetVolumeEncryption(call, key.volume_id);
   if (!encryption.ok()) {
-    return absl::Status(encryption.status().code(),
-                        StrCat("reading the encryption of Cinder volume ", key.volume_id, ": ",
-                               encryption.status().message()));
+    return openstack::Annotate(encryption.status(),
+                               StrCat("reading the encryption of Cinder volume ", key.volume_id));
   }
   if (encryption->encrypted() && encryption->control_location == "front-end") {
     log::Info(

@@ -6,12 +6,11 @@
 #include "common/strings.h"
 #include "node/fs_tools.h"
 #include "node/mapping_name.h"
-#include "node/paths.h"
 
 namespace byok::node {
 
 absl::StatusOr<int64_t> Expander::Expand(const ExpandParams& params, absl::Time deadline) {
-  if (!PathExists(params.volume_path)) {
+  if (!deps_.fs->PathExists(params.volume_path)) {
     return absl::NotFoundError(StrCat("volume_path ", params.volume_path, " does not exist"));
   }
   absl::StatusOr<std::optional<MountPoint>> mount = deps_.mounter->GetMount(params.volume_path);
@@ -20,8 +19,9 @@ absl::StatusOr<int64_t> Expander::Expand(const ExpandParams& params, absl::Time 
     return absl::NotFoundError(
         StrCat("volume ", params.volume_id, " is not mounted at ", params.volume_path));
   }
-  const bool block = params.block.value_or(!IsDirectory(params.volume_path));
-  if (block == IsDirectory(params.volume_path)) {
+  const bool directory = deps_.fs->IsDirectory(params.volume_path);
+  const bool block = params.block.value_or(!directory);
+  if (block == directory) {
     return absl::InvalidArgumentError(StrCat(
         "volume_path ", params.volume_path, " is a ",
         block ? "directory but the capability is block" : "file but the capability is mount"));

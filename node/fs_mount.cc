@@ -2,14 +2,13 @@
 
 #include "common/log.h"
 #include "common/strings.h"
-#include "node/paths.h"
 
 namespace byok::node {
 
-absl::Status FormatOnceAndMount(Mounter& mounter, DeviceProbe& probe, FsTools& tools,
-                                const std::string& volume_id, const std::string& device,
-                                const std::string& target, const VolumeAccess& access,
-                                absl::Time deadline) {
+absl::Status FormatOnceAndMount(Filesystem& fs, Mounter& mounter, DeviceProbe& probe,
+                                FsTools& tools, const std::string& volume_id,
+                                const std::string& device, const std::string& target,
+                                const VolumeAccess& access, absl::Time deadline) {
   absl::StatusOr<dev_t> devno = probe.DeviceNumber(device);
   if (!devno.ok()) return devno.status();
   absl::StatusOr<std::optional<MountPoint>> mounted = mounter.GetMount(target);
@@ -45,7 +44,7 @@ absl::Status FormatOnceAndMount(Mounter& mounter, DeviceProbe& probe, FsTools& t
                  ", not a filesystem; refusing to format it, the data was not touched"));
   }
 
-  if (absl::Status s = EnsureDirectory(target); !s.ok()) return s;
+  if (absl::Status s = fs.EnsureDirectory(target); !s.ok()) return s;
   std::vector<std::string> options = access.mount_flags;
   if (access.readonly) options.push_back("ro");
   // Clones and snapshots of an xfs volume share its UUID; without nouuid the second one

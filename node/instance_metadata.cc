@@ -1,6 +1,5 @@
 #include "node/instance_metadata.h"
 
-#include <blkid/blkid.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -17,23 +16,6 @@ namespace byok::node {
 namespace {
 
 constexpr char kMetaDataPath[] = "openstack/latest/meta_data.json";
-
-absl::StatusOr<std::string> BlkidFindLabel(std::string_view label) {
-  blkid_cache cache = nullptr;
-  // "/dev/null": never read or write a cache file.
-  if (blkid_get_cache(&cache, "/dev/null") != 0) {
-    return absl::InternalError("cannot create a libblkid cache");
-  }
-  std::string tag = StrCat("LABEL=", label);
-  char* found = blkid_evaluate_tag(tag.c_str(), nullptr, &cache);
-  blkid_put_cache(cache);
-  if (found == nullptr) {
-    return absl::NotFoundError(StrCat("no filesystem labelled ", label, " on this node"));
-  }
-  std::string device = found;
-  free(found);
-  return device;
-}
 
 }  // namespace
 
@@ -54,11 +36,10 @@ absl::StatusOr<InstanceInfo> ParseMetaData(std::string_view json) {
 }
 
 ConfigDriveMetadata::ConfigDriveMetadata(Mounter* mounter, LabelLookup lookup, std::string temp_dir)
-    : mounter_(mounter),
-      lookup_(lookup ? std::move(lookup) : LabelLookup(&BlkidFindLabel)),
-      temp_dir_(std::move(temp_dir)) {}
+    : mounter_(mounter), lookup_(std::move(lookup)), temp_dir_(std::move(temp_dir)) {}
 
 absl::StatusOr<InstanceInfo> ConfigDriveMetadata::Get(absl::Time) {
+  if (!lookup_) return absl::InternalError("the config drive source has no label lookup");
   absl::StatusOr<std::string> device = lookup_(kConfigDriveLabel);
   if (!device.ok()) return device.status();
   std::string pattern = StrCat(temp_dir_, "/byok-config-drive.XXXXXX");

@@ -32,11 +32,10 @@ class InstanceMetadata {
 // a private temporary directory just long enough to read meta_data.json.
 class ConfigDriveMetadata : public InstanceMetadata {
  public:
-  // Returns the device carrying a filesystem label; the default asks libblkid, which probes
-  // the devices in /proc/partitions (no udev needed).
+  // Returns the device carrying a filesystem label; on the host, FindFilesystemLabel
+  // (node/blkid_probe.h), which asks libblkid.
   using LabelLookup = std::function<absl::StatusOr<std::string>(std::string_view label)>;
-  ConfigDriveMetadata(Mounter* mounter, LabelLookup lookup = nullptr,
-                      std::string temp_dir = "/tmp");
+  ConfigDriveMetadata(Mounter* mounter, LabelLookup lookup, std::string temp_dir = "/tmp");
   absl::StatusOr<InstanceInfo> Get(absl::Time deadline) override;
 
  private:

@@ -12,6 +12,8 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "node/os_errors.h"
+#include "openstack/errors.h"
 
 namespace byok::node {
 namespace {
@@ -44,25 +46,9 @@ std::string Describe(std::string_view what, int rc) {
   return text;
 }
 
+// The errno table (node/os_errors.h) on libcryptsetup's -errno, with Describe's message.
 absl::Status ErrorFor(std::string_view what, int rc) {
-  std::string message = Describe(what, rc);
-  switch (-rc) {
-    case ENOENT:
-    case ENODEV:
-      return absl::NotFoundError(message);
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    case EEXIST:
-      return absl::AlreadyExistsError(message);
-    case EBUSY:
-      return absl::FailedPreconditionError(message);
-    case EINVAL:
-      return absl::InvalidArgumentError(message);
-    case ENOMEM:
-      return absl::ResourceExhaustedError(message);
-    default:
-      return absl::InternalError(message);
-  }
+  return openstack::WithMessage(ErrnoStatus(-rc, what), Describe(what, rc));
 }
 
 absl::StatusOr<CryptPtr> InitDevice(const std::string& device) {

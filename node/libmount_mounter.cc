@@ -4,12 +4,13 @@
 #include <sys/mount.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "node/os_errors.h"
+#include "openstack/errors.h"
 
 namespace byok::node {
 namespace {
@@ -57,13 +58,9 @@ absl::Status RunContext(libmnt_context* cxt, const std::string& what) {
   char buf[BUFSIZ] = {0};
   int syscall_errno = mnt_context_get_syscall_errno(cxt);
   mnt_context_get_excode(cxt, rc, buf, sizeof(buf));
-  std::string message = StrCat(what, " failed: ", buf[0] ? buf : "libmount error");
-  if (syscall_errno == EBUSY) return absl::FailedPreconditionError(message);
-  if (syscall_errno == ENOENT) return absl::NotFoundError(message);
-  if (syscall_errno == EPERM || syscall_errno == EACCES) {
-    return absl::PermissionDeniedError(message);
-  }
-  return absl::InternalError(message);
+  // libmount's own message says more than strerror; the code comes from the errno table.
+  return openstack::WithMessage(ErrnoStatus(syscall_errno, what),
+                                StrCat(what, " failed: ", buf[0] ? buf : "libmount error"));
 }
 
 }  // namespace
@@ -106,9 +103,7 @@ absl::Status LibmountMounter::Unmount(const std::string& target) {
   if (umount2(target.c_str(), UMOUNT_NOFOLLOW) == 0) return absl::OkStatus();
   int err = errno;
   if (err == EINVAL || err == ENOENT) return absl::OkStatus();  // not a mount point (any more)
-  std::string message = StrCat("unmount of ", target, ": ", std::strerror(err));
-  if (err == EBUSY) return absl::FailedPreconditionError(message);
-  return absl::InternalError(message);
+  return ErrnoStatus(err, StrCat("unmount of ", target));
 }
 
 absl::StatusOr<std::optional<MountPoint>> LibmountMounter::GetMount(const std::string& target) {

@@ -5,6 +5,7 @@
 #include "node/device_finder.h"
 #include "node/device_probe.h"
 #include "node/exec.h"
+#include "node/filesystem.h"
 #include "node/mounter.h"
 
 namespace byok::node {
@@ -17,6 +18,7 @@ struct NodeDeps {
   Crypt* crypt = nullptr;
   Mounter* mounter = nullptr;
   Exec* exec = nullptr;
+  Filesystem* fs = nullptr;
 };
 
 }  // namespace byok::node

@@ -5,37 +5,34 @@
 #include "node/libcryptsetup_crypt.h"
 #include "node/libmount_mounter.h"
 #include "node/node_service.h"
+#include "node/paths.h"
 #include "node/process_exec.h"
 #include "node/sysfs_device_finder.h"
 #include "openstack/curl_http.h"
 
 namespace byok::node {
 
-struct NodeService::Owned {
+namespace {
+
+// The production seams, owned by the service.
+struct HostSeams {
   SysfsDeviceFinder finder;
   BlkidProbe probe;
   LibCryptsetupCrypt crypt;
   LibmountMounter mounter;
   ProcessExec exec;
+  HostFilesystem fs;
   std::unique_ptr<openstack::HttpClient> http;
   std::unique_ptr<InstanceMetadata> metadata;
 };
 
-// The constructor and destructor live here, where Owned is complete.
-NodeService::NodeService(NodeOptions options, NodeDeps deps, InstanceMetadata* metadata)
-    : options_(std::move(options)),
-      deps_(deps),
-      metadata_(metadata),
-      unlock_limiter_(options_.max_concurrent_unlocks),
-      key_health_(deps.cloud, options_.key_check_interval) {}
-
-NodeService::~NodeService() = default;
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<NodeService>> NewNodeService(NodeOptions options,
                                                             cloud::CloudAccess* cloud,
                                                             const openstack::CloudConfig& config) {
   if (cloud == nullptr) return absl::InvalidArgumentError("the node service needs cloud access");
-  auto owned = std::make_unique<NodeService::Owned>();
+  auto owned = std::make_unique<HostSeams>();
   absl::Duration timeout = config.metadata.request_timeout > absl::ZeroDuration()
                                ? config.metadata.request_timeout
                                : absl::Seconds(10);
@@ -50,7 +47,8 @@ absl::StatusOr<std::unique_ptr<NodeService>> NewNodeService(NodeOptions options,
   for (const std::string& name : config.metadata.search_order) {
     std::string lower = ToLower(name);
     if (lower == "configdrive") {
-      sources.push_back({name, std::make_unique<ConfigDriveMetadata>(&owned->mounter)});
+      sources.push_back(
+          {name, std::make_unique<ConfigDriveMetadata>(&owned->mounter, &FindFilesystemLabel)});
     } else if (lower == "metadataservice") {
       sources.push_back({name, std::make_unique<MetadataServiceMetadata>(
                                    owned->http.get(), config.metadata.url, timeout)});
@@ -69,6 +67,7 @@ absl::StatusOr<std::unique_ptr<NodeService>> NewNodeService(NodeOptions options,
   deps.crypt = &owned->crypt;
   deps.mounter = &owned->mounter;
   deps.exec = &owned->exec;
+  deps.fs = &owned->fs;
   auto service = std::make_unique<NodeService>(std::move(options), deps, owned->metadata.get());
   service->owned_ = std::move(owned);
   return service;

@@ -9,6 +9,7 @@
 #include "node/request_validation.h"
 #include "node/stager.h"
 #include "node/volume_stats.h"
+#include "openstack/errors.h"
 
 namespace byok::node {
 namespace {
@@ -27,6 +28,15 @@ NodeOptions NodeOptionsFromConfig(const openstack::CloudConfig& config, std::str
   options.max_volumes_per_node = config.block_storage.node_volume_attach_limit;
   return options;
 }
+
+NodeService::NodeService(NodeOptions options, NodeDeps deps, InstanceMetadata* metadata)
+    : options_(std::move(options)),
+      deps_(deps),
+      metadata_(metadata),
+      unlock_limiter_(options_.max_concurrent_unlocks),
+      key_health_(deps.cloud, options_.key_check_interval) {}
+
+NodeService::~NodeService() = default;
 
 absl::Time NodeService::Deadline(const grpc::ServerContext* context) const {
   return csi::RpcDeadline(context, options_.default_call_timeout);
@@ -161,9 +171,8 @@ grpc::Status NodeService::NodeGetInfo(grpc::ServerContext* context,
       if (node_id.empty()) node_id = instance->uuid;
       if (zone.empty()) zone = instance->availability_zone;
     } else if (node_id.empty()) {
-      return csi::ToGrpcStatus(absl::Status(
-          instance.status().code(), StrCat("no --node-id and the Nova instance UUID is unknown: ",
-                                           instance.status().message())));
+      return csi::ToGrpcStatus(openstack::Annotate(
+          instance.status(), "no --node-id and the Nova instance UUID is unknown"));
     } else {
       log::Warning("no availability zone for the node topology",
                    {{"error", std::string(instance.status().message())}});

@@ -79,7 +79,6 @@ class NodeService final : public ::csi::v1::Node::Service {
   friend absl::StatusOr<std::unique_ptr<NodeService>> NewNodeService(NodeOptions,
                                                                      cloud::CloudAccess*,
                                                                      const openstack::CloudConfig&);
-  struct Owned;  // the production seams NewNodeService creates
 
   absl::Time Deadline(const grpc::ServerContext* context) const;
   absl::StatusOr<InstanceInfo> Instance(absl::Time deadline);
@@ -90,7 +89,9 @@ class NodeService final : public ::csi::v1::Node::Service {
   UnlockLimiter unlock_limiter_;
   cloud::KeyHealthCache key_health_;
   csi::InflightTracker inflight_;
-  std::unique_ptr<Owned> owned_;
+  // The production seams NewNodeService creates (node_factory.cc); type-erased, so the node
+  // logic does not depend on the host adapters.
+  std::shared_ptr<void> owned_;
 
   absl::Mutex mu_;
   std::optional<InstanceInfo> instance_ ABSL_GUARDED_BY(mu_);  // cached once known

@@ -2,13 +2,15 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
+#include <system_error>
 
 #include "common/strings.h"
+#include "node/os_errors.h"
 
 namespace byok::node {
 
@@ -18,7 +20,13 @@ absl::Status EnsureDirectory(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return absl::OkStatus();
   fs::create_directories(path, ec);
-  if (ec) return absl::InternalError(StrCat("cannot create directory ", path, ": ", ec.message()));
+  if (ec) {
+    std::string what = StrCat("cannot create directory ", path);
+    if (ec.category() == std::generic_category() || ec.category() == std::system_category()) {
+      return ErrnoStatus(ec.value(), what);
+    }
+    return absl::InternalError(StrCat(what, ": ", ec.message()));
+  }
   fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, ec);
   return absl::OkStatus();
 }
@@ -30,10 +38,11 @@ absl::Status EnsureFile(const std::string& path) {
   }
   int fd = open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0640);
   if (fd < 0) {
+    int err = errno;
     // A device already bind-mounted on it opens as that device; EEXIST-like cases are fine.
     struct stat st;
     if (stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) return absl::OkStatus();
-    return absl::InternalError(StrCat("cannot create file ", path, ": ", std::strerror(errno)));
+    return ErrnoStatus(err, StrCat("cannot create file ", path));
   }
   close(fd);
   return absl::OkStatus();
@@ -42,17 +51,19 @@ absl::Status EnsureFile(const std::string& path) {
 absl::Status RemoveMountPoint(const std::string& path) {
   struct stat st;
   if (lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return absl::OkStatus();
-    return absl::InternalError(StrCat("cannot stat ", path, ": ", std::strerror(errno)));
+    int err = errno;
+    if (err == ENOENT) return absl::OkStatus();
+    return ErrnoStatus(err, StrCat("cannot stat ", path));
   }
   int rc = S_ISDIR(st.st_mode) ? rmdir(path.c_str()) : unlink(path.c_str());
-  if (rc == 0 || errno == ENOENT) return absl::OkStatus();
-  if (errno == ENOTEMPTY || errno == EEXIST) {
+  int err = rc == 0 ? 0 : errno;
+  if (rc == 0 || err == ENOENT) return absl::OkStatus();
+  if (err == ENOTEMPTY || err == EEXIST) {
     return absl::FailedPreconditionError(
         StrCat(path, " is not mounted but not empty; left in place"));
   }
-  if (errno == EBUSY) return absl::FailedPreconditionError(StrCat(path, " is still mounted"));
-  return absl::InternalError(StrCat("cannot remove ", path, ": ", std::strerror(errno)));
+  if (err == EBUSY) return absl::FailedPreconditionError(StrCat(path, " is still mounted"));
+  return ErrnoStatus(err, StrCat("cannot remove ", path));
 }
 
 bool PathExists(const std::string& path) {
@@ -63,6 +74,36 @@ bool PathExists(const std::string& path) {
 bool IsDirectory(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+absl::StatusOr<FilesystemUsage> FilesystemUsageOf(const std::string& path) {
+  struct statvfs st;
+  if (statvfs(path.c_str(), &st) != 0) {
+    int err = errno;
+    return ErrnoStatus(err, StrCat("statvfs of ", path));
+  }
+  const int64_t frsize = static_cast<int64_t>(st.f_frsize);
+  FilesystemUsage usage;
+  usage.total_bytes = static_cast<int64_t>(st.f_blocks) * frsize;
+  usage.available_bytes = static_cast<int64_t>(st.f_bavail) * frsize;
+  usage.used_bytes = static_cast<int64_t>(st.f_blocks - st.f_bfree) * frsize;
+  usage.total_inodes = static_cast<int64_t>(st.f_files);
+  usage.available_inodes = static_cast<int64_t>(st.f_ffree);
+  usage.used_inodes = static_cast<int64_t>(st.f_files - st.f_ffree);
+  return usage;
+}
+
+absl::Status HostFilesystem::EnsureDirectory(const std::string& path) {
+  return node::EnsureDirectory(path);
+}
+absl::Status HostFilesystem::EnsureFile(const std::string& path) { return node::EnsureFile(path); }
+absl::Status HostFilesystem::RemoveMountPoint(const std::string& path) {
+  return node::RemoveMountPoint(path);
+}
+bool HostFilesystem::PathExists(const std::string& path) { return node::PathExists(path); }
+bool HostFilesystem::IsDirectory(const std::string& path) { return node::IsDirectory(path); }
+absl::StatusOr<FilesystemUsage> HostFilesystem::Usage(const std::string& path) {
+  return FilesystemUsageOf(path);
 }
 
 }  // namespace byok::node

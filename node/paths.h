@@ -3,8 +3,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "node/filesystem.h"
 
-// Creating and removing the mount points kubelet hands the plugin.
+// The host's mount point operations (POSIX), and HostFilesystem, the production Filesystem
+// over them. Node logic reaches them only through NodeDeps::fs; the free functions are for
+// HostFilesystem and for tests that check real directories.
 namespace byok::node {
 
 // mkdir -p with mode 0750 for new directories.
@@ -17,5 +20,17 @@ absl::Status EnsureFile(const std::string& path);
 absl::Status RemoveMountPoint(const std::string& path);
 bool PathExists(const std::string& path);
 bool IsDirectory(const std::string& path);
+// statvfs(3) of the filesystem holding `path`.
+absl::StatusOr<FilesystemUsage> FilesystemUsageOf(const std::string& path);
+
+class HostFilesystem final : public Filesystem {
+ public:
+  absl::Status EnsureDirectory(const std::string& path) override;
+  absl::Status EnsureFile(const std::string& path) override;
+  absl::Status RemoveMountPoint(const std::string& path) override;
+  bool PathExists(const std::string& path) override;
+  bool IsDirectory(const std::string& path) override;
+  absl::StatusOr<FilesystemUsage> Usage(const std::string& path) override;
+};
 
 }  // namespace byok::node

@@ -9,14 +9,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 
 #include "common/strings.h"
+#include "node/os_errors.h"
 
 namespace byok::node {
 namespace {
-
-std::string ErrnoText(int err) { return std::strerror(err); }
 
 class Fd {
  public:
@@ -69,7 +67,8 @@ absl::StatusOr<ExecResult> ProcessExec::Run(const std::vector<std::string>& argv
 
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    return absl::InternalError(StrCat("pipe2: ", ErrnoText(errno)));
+    int err = errno;
+    return ErrnoStatus(err, "pipe2");
   }
   Fd read_end(pipe_fds[0]);
   Fd write_end(pipe_fds[1]);
@@ -102,7 +101,7 @@ absl::StatusOr<ExecResult> ProcessExec::Run(const std::vector<std::string>& argv
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   write_end.Reset();
-  if (rc != 0) return absl::InternalError(StrCat("cannot run ", *path, ": ", ErrnoText(rc)));
+  if (rc != 0) return ErrnoStatus(rc, StrCat("cannot run ", *path));
 
   ExecResult result;
   bool timed_out = false;

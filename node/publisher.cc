@@ -2,7 +2,6 @@
 
 #include "common/log.h"
 #include "common/strings.h"
-#include "node/paths.h"
 
 namespace byok::node {
 
@@ -36,7 +35,7 @@ absl::Status Publisher::PublishMount(const PublishParams& params) {
                                            params.volume_id, " published ",
                                            params.readonly ? "read-only" : "read-write"));
   }
-  if (absl::Status st = EnsureDirectory(params.target_path); !st.ok()) return st;
+  if (absl::Status st = deps_.fs->EnsureDirectory(params.target_path); !st.ok()) return st;
   return deps_.mounter->BindMount(params.staging_path, params.target_path, params.readonly,
                                   params.access.mount_flags);
 }
@@ -62,12 +61,12 @@ absl::Status Publisher::PublishBlock(const PublishParams& params) {
                                            "volume ",
                                            params.volume_id));
   }
-  if (IsDirectory(params.target_path)) {
+  if (deps_.fs->IsDirectory(params.target_path)) {
     return absl::InvalidArgumentError(StrCat("target_path ", params.target_path,
                                              " is a directory; a block volume is "
                                              "published on a file"));
   }
-  if (absl::Status st = EnsureFile(params.target_path); !st.ok()) return st;
+  if (absl::Status st = deps_.fs->EnsureFile(params.target_path); !st.ok()) return st;
   return deps_.mounter->BindMount(source, params.target_path, params.readonly, {});
 }
 
@@ -79,7 +78,7 @@ absl::Status Publisher::Unpublish(const UnpublishParams& params) {
     if (i == 8) return absl::InternalError(StrCat(params.target_path, " stays mounted"));
     if (absl::Status s = deps_.mounter->Unmount(params.target_path); !s.ok()) return s;
   }
-  if (absl::Status s = RemoveMountPoint(params.target_path); !s.ok()) return s;
+  if (absl::Status s = deps_.fs->RemoveMountPoint(params.target_path); !s.ok()) return s;
   log::Info("unpublished", {{"volume", params.volume_id}, {"target", params.target_path}});
   return absl::OkStatus();
 }

@@ -6,9 +6,9 @@
 #include "node/fs_mount.h"
 #include "node/fs_tools.h"
 #include "node/mapping_name.h"
-#include "node/paths.h"
 #include "node/unlocker.h"
 #include "node/volume_key.h"
+#include "openstack/errors.h"
 
 namespace byok::node {
 
@@ -29,8 +29,8 @@ absl::Status Stager::Stage(const StageParams& params, absl::Time deadline) {
     placed = StageBlock(params.volume_id, *usable, params.staging_path);
   } else {
     FsTools tools(deps_.exec);
-    placed = FormatOnceAndMount(*deps_.mounter, *deps_.probe, tools, params.volume_id, *usable,
-                                params.staging_path, params.access, deadline);
+    placed = FormatOnceAndMount(*deps_.fs, *deps_.mounter, *deps_.probe, tools, params.volume_id,
+                                *usable, params.staging_path, params.access, deadline);
   }
   if (!placed.ok()) return placed;
   log::Info("staged", {{"volume", params.volume_id},
@@ -55,7 +55,7 @@ absl::Status Stager::StageBlock(const std::string& volume_id, const std::string&
     return absl::AlreadyExistsError(StrCat(staging_path, " already stages another device than ",
                                            "volume ", volume_id, "'s ", device));
   }
-  if (absl::Status s = EnsureFile(file); !s.ok()) return s;
+  if (absl::Status s = deps_.fs->EnsureFile(file); !s.ok()) return s;
   return deps_.mounter->BindMount(device, file, /*readonly=*/false, {});
 }
 
@@ -68,8 +68,8 @@ absl::Status Stager::Unstage(const UnstageParams& params) {
     if (!mounted->has_value()) break;
     if (absl::Status s = deps_.mounter->Unmount(file); !s.ok()) return s;
   }
-  if (PathExists(file) && !IsDirectory(file)) {
-    if (absl::Status s = RemoveMountPoint(file); !s.ok()) return s;
+  if (deps_.fs->PathExists(file) && !deps_.fs->IsDirectory(file)) {
+    if (absl::Status s = deps_.fs->RemoveMountPoint(file); !s.ok()) return s;
   }
   // Mount mode: the filesystem on the staging directory (stacked mounts included).
   for (int i = 0;; ++i) {
@@ -85,8 +85,8 @@ absl::Status Stager::Unstage(const UnstageParams& params) {
   if (!mapping.ok()) return mapping.status();
   if (mapping->active) {
     if (absl::Status s = deps_.crypt->Deactivate(name); !s.ok()) {
-      return absl::Status(s.code(), StrCat("volume ", params.volume_id, ": ", s.message(),
-                                           " (is it still published somewhere?)"));
+      return openstack::WithMessage(s, StrCat("volume ", params.volume_id, ": ", s.message(),
+                                              " (is it still published somewhere?)"));
     }
     log::Info("closed the LUKS mapping", {{"volume", params.volume_id}, {"mapping", name}});
   }

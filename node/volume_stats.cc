@@ -1,13 +1,7 @@
 #include "node/volume_stats.h"
 
-#include <sys/statvfs.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "common/strings.h"
 #include "node/mapping_name.h"
-#include "node/paths.h"
 
 namespace byok::node {
 
@@ -27,13 +21,13 @@ void StatsReader::CheckMapping(const std::string& volume_id, VolumeUsage* usage)
 }
 
 absl::StatusOr<VolumeUsage> StatsReader::Read(const StatsParams& params) {
-  if (!PathExists(params.volume_path)) {
+  if (!deps_.fs->PathExists(params.volume_path)) {
     return absl::NotFoundError(StrCat("volume_path ", params.volume_path, " does not exist"));
   }
   VolumeUsage usage;
   absl::StatusOr<std::optional<MountPoint>> mount = deps_.mounter->GetMount(params.volume_path);
   if (!mount.ok()) return mount.status();
-  usage.block = !IsDirectory(params.volume_path);
+  usage.block = !deps_.fs->IsDirectory(params.volume_path);
   if (!mount->has_value()) {
     usage.abnormal = true;
     usage.message = StrCat("volume ", params.volume_id, " is not mounted at ", params.volume_path);
@@ -54,20 +48,19 @@ absl::StatusOr<VolumeUsage> StatsReader::Read(const StatsParams& params) {
     return usage;
   }
 
-  struct statvfs st;
-  if (statvfs(params.volume_path.c_str(), &st) != 0) {
+  absl::StatusOr<FilesystemUsage> fs_usage = deps_.fs->Usage(params.volume_path);
+  if (!fs_usage.ok()) {
     usage.abnormal = true;
-    usage.message = StrCat("statvfs of ", params.volume_path, ": ", std::strerror(errno));
+    usage.message = std::string(fs_usage.status().message());
     return usage;
   }
   usage.has_usage = true;
-  const int64_t frsize = static_cast<int64_t>(st.f_frsize);
-  usage.total_bytes = static_cast<int64_t>(st.f_blocks) * frsize;
-  usage.available_bytes = static_cast<int64_t>(st.f_bavail) * frsize;
-  usage.used_bytes = static_cast<int64_t>(st.f_blocks - st.f_bfree) * frsize;
-  usage.total_inodes = static_cast<int64_t>(st.f_files);
-  usage.available_inodes = static_cast<int64_t>(st.f_ffree);
-  usage.used_inodes = static_cast<int64_t>(st.f_files - st.f_ffree);
+  usage.total_bytes = fs_usage->total_bytes;
+  usage.available_bytes = fs_usage->available_bytes;
+  usage.used_bytes = fs_usage->used_bytes;
+  usage.total_inodes = fs_usage->total_inodes;
+  usage.available_inodes = fs_usage->available_inodes;
+  usage.used_inodes = fs_usage->used_inodes;
 
   const std::string mapper = MapperPath(MappingName(params.volume_id));
   if ((*mount)->source == mapper) {

@@ -7,6 +7,7 @@
 
 #include "common/strings.h"
 #include "node/mapping_name.h"
+#include "node/paths.h"
 
 namespace byok::node::testing {
 namespace {
@@ -301,13 +302,47 @@ class FakeHost::ExecImpl : public Exec {
   FakeHost* host_;
 };
 
+// The mount points are real: the host's own implementation, with injected failures.
+class FakeHost::FsImpl : public node::Filesystem {
+ public:
+  explicit FsImpl(FakeHost* host) : host_(host) {}
+  absl::Status EnsureDirectory(const std::string& path) override {
+    if (absl::Status s = Injected("EnsureDirectory"); !s.ok()) return s;
+    return real_.EnsureDirectory(path);
+  }
+  absl::Status EnsureFile(const std::string& path) override {
+    if (absl::Status s = Injected("EnsureFile"); !s.ok()) return s;
+    return real_.EnsureFile(path);
+  }
+  absl::Status RemoveMountPoint(const std::string& path) override {
+    if (absl::Status s = Injected("RemoveMountPoint"); !s.ok()) return s;
+    return real_.RemoveMountPoint(path);
+  }
+  bool PathExists(const std::string& path) override { return real_.PathExists(path); }
+  bool IsDirectory(const std::string& path) override { return real_.IsDirectory(path); }
+  absl::StatusOr<FilesystemUsage> Usage(const std::string& path) override {
+    if (absl::Status s = Injected("Usage"); !s.ok()) return s;
+    return real_.Usage(path);
+  }
+
+ private:
+  absl::Status Injected(const std::string& op) {
+    absl::MutexLock lock(&host_->mu_);
+    return host_->Injected(op);
+  }
+
+  FakeHost* host_;
+  HostFilesystem real_;
+};
+
 // ------------------------------------------------------------------------------- host
 FakeHost::FakeHost()
     : finder_(std::make_unique<Finder>(this)),
       probe_(std::make_unique<ProbeImpl>(this)),
       crypt_(std::make_unique<CryptImpl>(this)),
       mounter_(std::make_unique<MounterImpl>(this)),
-      exec_(std::make_unique<ExecImpl>(this)) {}
+      exec_(std::make_unique<ExecImpl>(this)),
+      fs_(std::make_unique<FsImpl>(this)) {}
 
 FakeHost::~FakeHost() = default;
 
@@ -316,6 +351,7 @@ DeviceProbe& FakeHost::probe() { return *probe_; }
 Crypt& FakeHost::crypt() { return *crypt_; }
 Mounter& FakeHost::mounter() { return *mounter_; }
 Exec& FakeHost::exec() { return *exec_; }
+node::Filesystem& FakeHost::filesystem() { return *fs_; }
 
 std::string FakeHost::AddDisk(const std::string& volume_id, int64_t size_bytes,
                               DeviceContent content) {

@@ -12,6 +12,7 @@
 #include "node/device_finder.h"
 #include "node/device_probe.h"
 #include "node/exec.h"
+#include "node/filesystem.h"
 #include "node/mounter.h"
 
 namespace byok::node::testing {
@@ -22,7 +23,8 @@ enum class LuksVersion { kLuks1, kLuks2 };
 // mount table and the fs tools, behind the node's seams (finder(), probe(), crypt(), mounter(),
 // exec()). The seams share state, so a LUKS format is seen by the next probe, an mkfs on a
 // mapping survives a close and reopen, and a mounted mapping is busy. Mount points are real
-// paths (tests use a temp dir): Mount checks the target exists as the kernel would.
+// paths (tests use a temp dir): Mount checks the target exists as the kernel would, and
+// filesystem() creates and removes them on the real filesystem (HostFilesystem).
 class FakeHost {
  public:
   struct Disk {
@@ -64,7 +66,8 @@ class FakeHost {
   // Commands run through exec(), space-joined.
   std::vector<std::string> commands() const;
   // The next call of `op` ("Format", "Activate", "Deactivate", "Mount", "Unmount", "Exec",
-  // "Probe", "Find", "Keyslots") fails with `status`. "AddKeyslot": the next format writes its
+  // "Probe", "Find", "Keyslots", "EnsureDirectory", "EnsureFile", "RemoveMountPoint",
+  // "Usage") fails with `status`. "AddKeyslot": the next format writes its
   // header but dies before adding the keyslot, returning `status` (a crash mid-format).
   void FailNext(const std::string& op, absl::Status status);
 
@@ -73,6 +76,7 @@ class FakeHost {
   Crypt& crypt();
   Mounter& mounter();
   Exec& exec();
+  node::Filesystem& filesystem();
 
  private:
   class Finder;
@@ -80,6 +84,7 @@ class FakeHost {
   class CryptImpl;
   class MounterImpl;
   class ExecImpl;
+  class FsImpl;
   struct Mapping {
     std::string device;
     dev_t devno = 0;
@@ -113,6 +118,7 @@ class FakeHost {
   std::unique_ptr<CryptImpl> crypt_;
   std::unique_ptr<MounterImpl> mounter_;
   std::unique_ptr<ExecImpl> exec_;
+  std::unique_ptr<FsImpl> fs_;
 };
 
 // Content helpers.

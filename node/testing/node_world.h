@@ -30,6 +30,7 @@ class NodeWorld {
     deps_.crypt = &host_.crypt();
     deps_.mounter = &host_.mounter();
     deps_.exec = &host_.exec();
+    deps_.fs = &host_.filesystem();
   }
   ~NodeWorld() {
     std::error_code ec;
