@@ -117,15 +117,15 @@ grpc::Status NodeService::NodeGetVolumeStats(grpc::ServerContext*,
   if (usage->has_usage) {
     auto* bytes = response->add_usage();
     bytes->set_unit(::csi::v1::VolumeUsage::BYTES);
-    bytes->set_total(usage->total_bytes);
+    bytes->set_total(usage->space.total_bytes);
     if (!usage->block) {
-      bytes->set_used(usage->used_bytes);
-      bytes->set_available(usage->available_bytes);
+      bytes->set_used(usage->space.used_bytes);
+      bytes->set_available(usage->space.available_bytes);
       auto* inodes = response->add_usage();
       inodes->set_unit(::csi::v1::VolumeUsage::INODES);
-      inodes->set_total(usage->total_inodes);
-      inodes->set_used(usage->used_inodes);
-      inodes->set_available(usage->available_inodes);
+      inodes->set_total(usage->space.total_inodes);
+      inodes->set_used(usage->space.used_inodes);
+      inodes->set_available(usage->space.available_inodes);
     }
   }
   response->mutable_volume_condition()->set_abnormal(usage->abnormal);

@@ -43,7 +43,7 @@ absl::StatusOr<VolumeUsage> StatsReader::Read(const StatsParams& params) {
       return usage;
     }
     usage.has_usage = true;
-    usage.total_bytes = *size;
+    usage.space.total_bytes = *size;
     CheckMapping(params.volume_id, &usage);
     return usage;
   }
@@ -55,12 +55,7 @@ absl::StatusOr<VolumeUsage> StatsReader::Read(const StatsParams& params) {
     return usage;
   }
   usage.has_usage = true;
-  usage.total_bytes = fs_usage->total_bytes;
-  usage.available_bytes = fs_usage->available_bytes;
-  usage.used_bytes = fs_usage->used_bytes;
-  usage.total_inodes = fs_usage->total_inodes;
-  usage.available_inodes = fs_usage->available_inodes;
-  usage.used_inodes = fs_usage->used_inodes;
+  usage.space = *fs_usage;
 
   const std::string mapper = MapperPath(MappingName(params.volume_id));
   if ((*mount)->source == mapper) {

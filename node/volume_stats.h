@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "node/filesystem.h"
 #include "node/node_deps.h"
 #include "node/params.h"
 
@@ -12,12 +13,7 @@ namespace byok::node {
 struct VolumeUsage {
   bool block = false;
   bool has_usage = false;
-  int64_t total_bytes = 0;
-  int64_t used_bytes = 0;
-  int64_t available_bytes = 0;
-  int64_t total_inodes = 0;
-  int64_t used_inodes = 0;
-  int64_t available_inodes = 0;
+  FilesystemUsage space;  // a block volume: its size in total_bytes, nothing else
   // The VolumeCondition: abnormal when the mount or the dm-crypt mapping (or the disk under
   // it) is gone, or the filesystem answers with I/O errors.
   bool abnormal = false;
