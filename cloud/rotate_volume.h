@@ -24,11 +24,16 @@ struct VolumeRotation {
   std::string new_key_id;
   const SecureBytes* new_kek = nullptr;
   KeyFetcher fetch;  // the keys the holders are under now
+  // NodeStage: a snapshot that cannot be moved does not fail the stage (the volume has moved
+  // and opens; a retry would not look at the snapshots again). It is logged and left for
+  // ControllerModifyVolume.
+  bool snapshots_best_effort = false;
 };
 
 struct RotationDone {
   bool volume_rewrapped = false;  // false: it was under the new key already (a retry)
   int snapshots_rewrapped = 0;
+  bool snapshots_left = false;  // snapshots_best_effort only: some are still under the old key
 };
 
 // A retry after any failure finds what is done already under the new key and goes on with

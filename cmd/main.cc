@@ -84,7 +84,8 @@ ControllerParts StartController(const Options& options, const openstack::CloudCo
     metrics.AddCollectable(std::make_shared<VolumeMetrics>(parts.census));
     parts.census_timer = std::make_unique<csi::BackendMonitor>(
         "cinder-volume-census",
-        [c = parts.census.get()] { return c->Refresh(absl::Now() + absl::Minutes(2)); },
+        // A short bound: shutdown waits for a census in flight.
+        [c = parts.census.get()] { return c->Refresh(absl::Now() + absl::Seconds(30)); },
         absl::Seconds(60), options.volume_census_interval);
   }
   return parts;

@@ -19,7 +19,9 @@ std::vector<prometheus::MetricFamily> VolumeMetrics::Collect() const {
   if (!counts.has_value()) return {};
   prometheus::MetricFamily volumes;
   volumes.name = "byok_volumes";
-  volumes.help = "This cluster's volumes by encryption mode, as the last census counted them";
+  volumes.help =
+      "This cluster's volumes in the driver's project by encryption mode, as the last census "
+      "counted them";
   volumes.type = prometheus::MetricType::Gauge;
   AddGauge(volumes, "envelope", counts->envelope);
   AddGauge(volumes, "cinder", counts->cinder);

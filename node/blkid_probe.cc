@@ -32,10 +32,10 @@ std::string Value(blkid_probe probe, const char* name) {
   return value;
 }
 
-// Opening `device` failed with `err`: NotFound when it is gone, else the errno table, with
-// Unavailable (retry) for what the table does not name.
+// Opening `device` failed with `err`: NotFound when it is gone, else Unavailable (retry).
 absl::Status OpenError(int err, const std::string& device, std::string_view what) {
-  absl::Status status = ErrnoStatus(err, what, absl::StatusCode::kUnavailable);
+  absl::Status status =
+      ErrnoStatus(err, what, absl::StatusCode::kUnavailable, {absl::StatusCode::kNotFound});
   if (err == ENOENT) return openstack::WithMessage(status, StrCat(device, " does not exist"));
   return status;
 }
@@ -116,7 +116,7 @@ absl::StatusOr<int64_t> BlkidProbe::SizeBytes(const std::string& device) {
 absl::StatusOr<dev_t> BlkidProbe::DeviceNumber(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
-    return ErrnoStatus(errno, path, absl::StatusCode::kNotFound);
+    return ErrnoStatus(errno, path, absl::StatusCode::kNotFound, {});
   }
   if (!S_ISBLK(st.st_mode)) return absl::NotFoundError(StrCat(path, " is not a block device"));
   return st.st_rdev;

@@ -48,7 +48,11 @@ std::string Describe(std::string_view what, int rc) {
 
 // The errno table (node/os_errors.h) on libcryptsetup's -errno, with Describe's message.
 absl::Status ErrorFor(std::string_view what, int rc) {
-  return openstack::WithMessage(ErrnoStatus(-rc, what), Describe(what, rc));
+  // EACCES (the device cannot be opened) is not a wrong key, which PERMISSION_DENIED means to
+  // the unlock path: only libcryptsetup's EPERM is.
+  absl::Status status = -rc == EACCES ? ErrnoStatus(-rc, what, absl::StatusCode::kInternal, {})
+                                      : ErrnoStatus(-rc, what);
+  return openstack::WithMessage(status, Describe(what, rc));
 }
 
 absl::StatusOr<CryptPtr> InitDevice(const std::string& device) {

@@ -59,8 +59,11 @@ absl::Status RunContext(libmnt_context* cxt, const std::string& what) {
   int syscall_errno = mnt_context_get_syscall_errno(cxt);
   mnt_context_get_excode(cxt, rc, buf, sizeof(buf));
   // libmount's own message says more than strerror; the code comes from the errno table.
-  return openstack::WithMessage(ErrnoStatus(syscall_errno, what),
-                                StrCat(what, " failed: ", buf[0] ? buf : "libmount error"));
+  absl::Status status =
+      ErrnoStatus(syscall_errno, what, absl::StatusCode::kInternal,
+                  {absl::StatusCode::kFailedPrecondition, absl::StatusCode::kNotFound,
+                   absl::StatusCode::kPermissionDenied});
+  return openstack::WithMessage(status, StrCat(what, " failed: ", buf[0] ? buf : "libmount error"));
 }
 
 }  // namespace
@@ -103,7 +106,8 @@ absl::Status LibmountMounter::Unmount(const std::string& target) {
   if (umount2(target.c_str(), UMOUNT_NOFOLLOW) == 0) return absl::OkStatus();
   int err = errno;
   if (err == EINVAL || err == ENOENT) return absl::OkStatus();  // not a mount point (any more)
-  return ErrnoStatus(err, StrCat("unmount of ", target));
+  return ErrnoStatus(err, StrCat("unmount of ", target), absl::StatusCode::kInternal,
+                     {absl::StatusCode::kFailedPrecondition});
 }
 
 absl::StatusOr<std::optional<MountPoint>> LibmountMounter::GetMount(const std::string& target) {

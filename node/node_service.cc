@@ -97,7 +97,7 @@ grpc::Status NodeService::NodeExpandVolume(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status NodeService::NodeGetVolumeStats(grpc::ServerContext*,
+grpc::Status NodeService::NodeGetVolumeStats(grpc::ServerContext* context,
                                              const ::csi::v1::NodeGetVolumeStatsRequest* request,
                                              ::csi::v1::NodeGetVolumeStatsResponse* response) {
   // Read-only: no in-flight guard, so kubelet's periodic stats never collide with a stage.
@@ -107,8 +107,9 @@ grpc::Status NodeService::NodeGetVolumeStats(grpc::ServerContext*,
   if (!usage.ok()) return csi::ToGrpcStatus(usage.status());
   if (!usage->abnormal && deps_.cloud != nullptr) {
     // A revoked key leaves the open mapping working until unstage: say so while it does.
-    std::optional<std::string> problem = key_health_.Problem(
-        {params->volume_id, params->owner_project}, absl::Now() + absl::Seconds(10));
+    std::optional<std::string> problem =
+        key_health_.Problem({params->volume_id, params->owner_project},
+                            std::min(Deadline(context), absl::Now() + absl::Seconds(10)));
     if (problem.has_value()) {
       usage->abnormal = true;
       usage->message = *std::move(problem);

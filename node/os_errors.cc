@@ -39,6 +39,18 @@ absl::Status ErrnoStatus(int err, std::string_view what, absl::StatusCode fallba
   return status;
 }
 
+absl::Status ErrnoStatus(int err, std::string_view what, absl::StatusCode fallback,
+                         std::initializer_list<absl::StatusCode> may_answer) {
+  absl::Status status = ErrnoStatus(err, what, fallback);
+  for (absl::StatusCode code : may_answer) {
+    if (status.code() == code) return status;
+  }
+  absl::Status out(fallback, status.message());
+  status.ForEachPayload(
+      [&out](absl::string_view type, const absl::Cord& value) { out.SetPayload(type, value); });
+  return out;
+}
+
 std::optional<int> ErrnoOf(const absl::Status& status) {
   auto payload = status.GetPayload(kErrnoPayload);
   if (!payload) return std::nullopt;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 
@@ -31,6 +32,13 @@ absl::StatusCode CodeForErrno(int err, absl::StatusCode fallback = absl::StatusC
 // (no errno known): "<what>" with `fallback` and no payload.
 absl::Status ErrnoStatus(int err, std::string_view what,
                          absl::StatusCode fallback = absl::StatusCode::kInternal);
+
+// The same, but only the codes in `may_answer` come from the table; any other becomes
+// `fallback`. For calls whose CSI callers read a code in a way the errno does not mean
+// (NOT_FOUND is "no such volume", ALREADY_EXISTS "incompatible volume", PERMISSION_DENIED at
+// a LUKS open "wrong key"); an empty list keeps every errno at `fallback`.
+absl::Status ErrnoStatus(int err, std::string_view what, absl::StatusCode fallback,
+                         std::initializer_list<absl::StatusCode> may_answer);
 
 // The errno an ErrnoStatus carries (through Annotate), if any.
 std::optional<int> ErrnoOf(const absl::Status& status);

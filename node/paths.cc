@@ -23,7 +23,7 @@ absl::Status EnsureDirectory(const std::string& path) {
   if (ec) {
     std::string what = StrCat("cannot create directory ", path);
     if (ec.category() == std::generic_category() || ec.category() == std::system_category()) {
-      return ErrnoStatus(ec.value(), what);
+      return ErrnoStatus(ec.value(), what, absl::StatusCode::kInternal, {});
     }
     return absl::InternalError(StrCat(what, ": ", ec.message()));
   }
@@ -42,7 +42,7 @@ absl::Status EnsureFile(const std::string& path) {
     // A device already bind-mounted on it opens as that device; EEXIST-like cases are fine.
     struct stat st;
     if (stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) return absl::OkStatus();
-    return ErrnoStatus(err, StrCat("cannot create file ", path));
+    return ErrnoStatus(err, StrCat("cannot create file ", path), absl::StatusCode::kInternal, {});
   }
   close(fd);
   return absl::OkStatus();
@@ -53,7 +53,7 @@ absl::Status RemoveMountPoint(const std::string& path) {
   if (lstat(path.c_str(), &st) != 0) {
     int err = errno;
     if (err == ENOENT) return absl::OkStatus();
-    return ErrnoStatus(err, StrCat("cannot stat ", path));
+    return ErrnoStatus(err, StrCat("cannot stat ", path), absl::StatusCode::kInternal, {});
   }
   int rc = S_ISDIR(st.st_mode) ? rmdir(path.c_str()) : unlink(path.c_str());
   int err = rc == 0 ? 0 : errno;
@@ -63,7 +63,7 @@ absl::Status RemoveMountPoint(const std::string& path) {
         StrCat(path, " is not mounted but not empty; left in place"));
   }
   if (err == EBUSY) return absl::FailedPreconditionError(StrCat(path, " is still mounted"));
-  return ErrnoStatus(err, StrCat("cannot remove ", path));
+  return ErrnoStatus(err, StrCat("cannot remove ", path), absl::StatusCode::kInternal, {});
 }
 
 bool PathExists(const std::string& path) {

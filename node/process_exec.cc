@@ -68,7 +68,7 @@ absl::StatusOr<ExecResult> ProcessExec::Run(const std::vector<std::string>& argv
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     int err = errno;
-    return ErrnoStatus(err, "pipe2");
+    return ErrnoStatus(err, "pipe2", absl::StatusCode::kInternal, {});
   }
   Fd read_end(pipe_fds[0]);
   Fd write_end(pipe_fds[1]);
@@ -101,7 +101,8 @@ absl::StatusOr<ExecResult> ProcessExec::Run(const std::vector<std::string>& argv
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   write_end.Reset();
-  if (rc != 0) return ErrnoStatus(rc, StrCat("cannot run ", *path));
+  if (rc != 0)
+    return ErrnoStatus(rc, StrCat("cannot run ", *path), absl::StatusCode::kInternal, {});
 
   ExecResult result;
   bool timed_out = false;

@@ -200,6 +200,22 @@ TEST_F(StagerTest, AStageWithPreviousKeyIdsMovesTheVolumeToTheSecretsKey) {
   EXPECT_EQ(Stage(p).code(), absl::StatusCode::kPermissionDenied) << "the old key no longer";
 }
 
+TEST_F(StagerTest, ASnapshotThatCannotMoveAtStageDoesNotFailTheStage) {
+  // The volume has moved when its snapshots are listed: the stage opens it, and the snapshots
+  // are left for ControllerModifyVolume (a retried stage would not look at them again).
+  auto v = world_.AddEnvelopeVolume("pvc-s", LuksState::kPending);
+  const std::string next = world_.AddKey();
+  StageParams p = Params(v);
+  p.secret.key_id = next;
+  p.secret.previous_key_ids = {v.key_id};
+  world_.cloud().cinder->calls().FailNext("ListSnapshots",
+                                          absl::UnavailableError("cinder is busy"));
+  ASSERT_TRUE(Stage(p).ok());
+  auto metadata = *world_.cloud().cinder->GetVolumeMetadata(openstack::CallOptions(), v.id);
+  EXPECT_EQ(metadata.at(envelope::kMetaKeyId), next);
+  EXPECT_TRUE(world_.host().MappingActive(MappingName(v.id)));
+}
+
 TEST_F(StagerTest, ASecretNamingAnotherKeyIsRefusedBeforeTheKeyIsFetched) {
   // envelope and cinder mode alike: the Secret must name the key the volume is bound to.
   auto envelope_volume = world_.AddEnvelopeVolume("pvc-e", LuksState::kPending);

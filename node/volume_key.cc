@@ -143,6 +143,7 @@ absl::Status RotateAtStage(VolumeKey& key, const cloud::Clients& key_reader, abs
   rotation.volume_key_before = old_id;
   rotation.new_key_id = key.secret_key_id;
   rotation.new_kek = &*new_kek;
+  rotation.snapshots_best_effort = true;
   rotation.fetch = [&](const std::string& id) -> absl::StatusOr<SecureBytes> {
     if (id == old_id) return old_kek->Clone();
     return cloud::FetchBoundKey(key_reader, id, bound, deadline);  // rotated meanwhile
