@@ -19,6 +19,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/util/retry"
 )
 
 // helm runs the built helm binary against the test cluster; stdout is returned.
@@ -164,20 +165,30 @@ func registerNode(ctx context.Context) error {
 		},
 	}
 	created, err := kube.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		created, err = kube.CoreV1().Nodes().Get(ctx, nodeName, metav1.GetOptions{})
-	}
-	if err != nil {
+	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
-	created.Status = corev1.NodeStatus{
-		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue,
-			Reason: "TestHarness", LastHeartbeatTime: metav1.Now()}},
-		Capacity: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("110"),
-			corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("4Gi")},
-	}
-	created.Status.Allocatable = created.Status.Capacity
-	if _, err := kube.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+	// kube-controller-manager's node controllers write the new Node too (taints, status):
+	// read it again and retry on a conflict.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		current, err := kube.CoreV1().Nodes().Get(ctx, nodeName, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		current.Status = corev1.NodeStatus{
+			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue,
+				Reason: "TestHarness", LastHeartbeatTime: metav1.Now()}},
+			Capacity: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("110"),
+				corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("4Gi")},
+		}
+		current.Status.Allocatable = current.Status.Capacity
+		updated, err := kube.CoreV1().Nodes().UpdateStatus(ctx, current, metav1.UpdateOptions{})
+		if err == nil {
+			created = updated
+		}
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	csiNode := &storagev1.CSINode{
